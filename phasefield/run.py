@@ -1,0 +1,109 @@
+"""The library's loops: fixed-step scans (differentiable) and chunked adaptive runs.
+
+``run_fixed`` advances ``n_steps`` steps of a fixed ``dt`` with ``lax.scan``; it works under
+``jax.jit``, ``jax.vmap`` and ``jax.grad``. With ``checkpoint_every`` the scan is split into
+chunks wrapped in ``jax.checkpoint`` so reverse mode stores one state per chunk.
+
+``integrate`` runs an ``AdaptiveStepper`` to a sequence of output times: each interval is one
+jitted ``while_loop`` (no host sync per step); between intervals the Python loop calls the
+user's callback (output, progress, checkpoints).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Callable, Iterable, Optional
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+
+class SimulationError(RuntimeError):
+    """The time integration failed (step size collapsed or too many rejections)."""
+
+
+def run_fixed(step: Callable, state, n_steps: int, dt, checkpoint_every: Optional[int] = None):
+    """``n_steps`` steps of ``step(state, dt)``; returns the final state."""
+
+    def body(s, _):
+        return step(s, dt), None
+
+    if checkpoint_every is None or checkpoint_every >= n_steps:
+        return lax.scan(body, state, None, length=n_steps)[0]
+    if n_steps % checkpoint_every:
+        raise ValueError(
+            f"n_steps={n_steps} must be a multiple of checkpoint_every={checkpoint_every}"
+        )
+
+    @jax.checkpoint
+    def chunk(s, _):
+        return lax.scan(body, s, None, length=checkpoint_every)[0], None
+
+    return lax.scan(chunk, state, None, length=n_steps // checkpoint_every)[0]
+
+
+def _advance_jit():
+    return jax.jit(lambda stepper, state, t_end, max_steps: stepper.advance(state, t_end, max_steps),
+                   static_argnums=(3,))
+
+
+_ADVANCE = _advance_jit()
+
+
+class Progress:
+    """One status line per output interval: simulated time, dt, steps, wall time and ETA."""
+
+    def __init__(self, t_end: float, unit: str = "s", stream=sys.stderr, enabled: bool = True):
+        self.t_end, self.unit, self.stream, self.enabled = t_end, unit, stream, enabled
+        self.start = time.perf_counter()
+
+    def __call__(self, state, stats) -> None:
+        if not self.enabled:
+            return
+        t = float(state.t)
+        wall = time.perf_counter() - self.start
+        frac = t / self.t_end if self.t_end > 0 else 1.0
+        eta = wall * (1 - frac) / frac if frac > 0 else float("nan")
+        bar = "#" * int(30 * frac) + "." * (30 - int(30 * frac))
+        self.stream.write(
+            f"\r[{bar}] t={t:.4g}/{self.t_end:.4g} {self.unit} dt={float(state.dt):.3g} "
+            f"steps={int(state.step)} wall={wall:.1f}s eta={eta:.1f}s"
+        )
+        if frac >= 1.0:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def integrate(
+    stepper,
+    state,
+    output_times: Iterable[float],
+    callback: Optional[Callable] = None,
+    max_steps_per_output: int = 1_000_000,
+):
+    """Advance ``state`` through ``output_times`` (increasing), calling ``callback(state, stats)``
+    after each. Raises ``SimulationError`` if the controller fails."""
+    times = np.asarray(list(output_times), dtype=float)
+    if times.size and np.any(np.diff(times) <= 0):
+        raise ValueError(f"output times must increase strictly; got {times}")
+    for t_out in times:
+        if t_out <= float(state.t):
+            continue
+        state, stats = _ADVANCE(stepper, state, jnp.asarray(t_out, state.X.dtype), max_steps_per_output)
+        if bool(stats.failed):
+            raise SimulationError(
+                f"time step collapsed near t={float(state.t):.6g} (dt={float(state.dt):.3g}, "
+                f"{int(stats.rejected)} rejections): the problem may be unstable; try a smaller "
+                f"max_change or check the parameters"
+            )
+        if float(state.t) < t_out * (1 - 1e-9):
+            raise SimulationError(
+                f"reached max_steps_per_output={max_steps_per_output} at t={float(state.t):.6g} "
+                f"before the output time {t_out:.6g}; raise the limit or the step size"
+            )
+        if callback is not None:
+            callback(state, stats)
+    return state
