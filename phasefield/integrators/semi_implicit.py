@@ -33,7 +33,8 @@ class SemiImplicit:
     def _update(self, u, rate, symbol, dt):
         if rate is None:
             return u, 0.0
-        new = u + dt * self.grid.inverse(self.grid.forward(rate) / (1.0 - dt * symbol))
+        hat = self.grid.forward(rate)
+        new = u + dt * self.grid.inverse(hat / (1.0 - dt * symbol).astype(hat.dtype))
         err = jnp.max(jnp.abs(new - u - dt * rate))
         return new, err
 
