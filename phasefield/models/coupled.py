@@ -17,6 +17,7 @@ from phasefield._pytree import pytree, static
 from phasefield.energies.functional import FreeEnergy
 from phasefield.grid import Grid
 from phasefield.models.allen_cahn import allen_cahn_rate, allen_cahn_symbol
+from phasefield.mobility import ConstantMobility
 from phasefield.models.cahn_hilliard import cahn_hilliard_rate, cahn_hilliard_symbol
 
 
@@ -57,18 +58,40 @@ class PhaseFieldModel:
     def log_mobility(self, state):
         return self.mobility.log_mobility(state.X, state.eta)
 
+    @property
+    def constant_kinetics(self) -> bool:
+        """True when the Cahn-Hilliard operator ``div(M grad .)`` has a constant coefficient,
+        so it commutes with Fourier multipliers (integrators may then skip symmetrisation)."""
+        return isinstance(self.mobility, ConstantMobility)
+
+    def driving_forces(self, state, grid: Grid):
+        """``(mu, dF/deta)``: variational derivatives of the free energy (autodiff)."""
+        return self.energy.derivatives(state.X, state.eta if self.evolves_eta else None, grid)
+
+    def conserved_rate(self, state, mu, grid: Grid):
+        """``div(M(X, eta) grad mu)`` for a given potential field (no source)."""
+        return cahn_hilliard_rate(mu, self.log_mobility(state), grid)
+
+    def nonconserved_rate(self, state, force):
+        return allen_cahn_rate(force, self.L)
+
+    def sources(self, state):
+        """``(s_X, s_eta)`` at ``state.t``, ``None`` where absent."""
+        sX = None if self.X_source is None or not self.evolves_X else self.X_source(state.t)
+        seta = None if self.eta_source is None or not self.evolves_eta else self.eta_source(state.t)
+        return sX, seta
+
     def rates(self, state, grid: Grid):
         """Explicit right-hand sides ``(dX/dt, deta/dt)``; ``None`` for a frozen field."""
-        mu, force = self.energy.derivatives(state.X, state.eta if self.evolves_eta else None, grid)
+        mu, force = self.driving_forces(state, grid)
+        sX, seta = self.sources(state)
         rX = reta = None
         if self.evolves_X:
-            rX = cahn_hilliard_rate(mu, self.log_mobility(state), grid)
-            if self.X_source is not None:
-                rX = rX + self.X_source(state.t)
+            rX = self.conserved_rate(state, mu, grid)
+            rX = rX if sX is None else rX + sX
         if self.evolves_eta:
-            reta = allen_cahn_rate(force, self.L)
-            if self.eta_source is not None:
-                reta = reta + self.eta_source(state.t)
+            reta = self.nonconserved_rate(state, force)
+            reta = reta if seta is None else reta + seta
         return rX, reta
 
     def stabilizer_coefficients(self, state):
