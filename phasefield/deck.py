@@ -1,0 +1,215 @@
+"""TOML input decks -> typed, validated run configuration.
+
+A deck names a ``problem`` and gives its sections. Every key is checked against the
+problem's schema before any computation: unknown keys (with the closest known key as a
+suggestion), missing sections, wrong types, non-finite numbers, wrong or missing units and
+out-of-range values raise ``DeckError`` with the key path. The core never sees the dict:
+the result is a ``RunConfig`` of frozen dataclasses and floats in internal units.
+
+Layout (see ``inputs/`` for complete decks):
+
+    [run]         problem, t_end, outputs, output_spacing ("log"|"linear"), precision
+    [grid]        shape, spacing, bc ("periodic"|"noflux")
+    [material]    problem-specific physical parameters
+    [initial]     problem-specific initial condition
+    [integrator]  error_tol, dt_initial, dt_max
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from phasefield.units import UnitError, parse_quantity
+
+
+class DeckError(ValueError):
+    """An invalid deck; ``key`` is the dotted path of the offending entry."""
+
+    def __init__(self, key: str, message: str):
+        super().__init__(f"{key}: {message}")
+        self.key = key
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED = _Required()
+
+
+@dataclasses.dataclass(frozen=True)
+class Field:
+    """Schema of one deck key: its dimension (for units), default, and allowed range."""
+
+    dimension: str = "dimensionless"
+    default: Any = None
+    kind: str = "number"  # number | int | str | int_list
+    choices: tuple = ()
+    minimum: float | None = None
+    exclusive_minimum: bool = True
+    maximum: float | None = None
+
+
+_LENGTH_UNITS = {"lial_reaction": "length", "pfhub1": "dimensionless"}
+_TIME_UNITS = {"lial_reaction": "time", "pfhub1": "dimensionless"}
+
+PROBLEM_SECTIONS: dict[str, dict[str, dict[str, Field]]] = {
+    "lial_reaction": {
+        "material": {
+            "temperature": Field("temperature", "298.15 K", minimum=0.0),
+            "sigma": Field("energy_per_area", "0.2 J/m^2", minimum=0.0),
+            "delta": Field("length", None, minimum=0.0),
+            "alpha_diffusivity_scale": Field(default=1.0, minimum=0.0),
+        },
+        "initial": {
+            "radius": Field("length", REQUIRED, minimum=0.0),
+            "X_matrix": Field(default=0.02, minimum=0.0, exclusive_minimum=False, maximum=0.5),
+        },
+    },
+    "pfhub1": {
+        "material": {},
+        "initial": {"sample_at": Field(default="centres", kind="str", choices=("centres", "nodes"))},
+    },
+}
+
+
+def _common_sections(problem: str) -> dict[str, dict[str, Field]]:
+    length, time = _LENGTH_UNITS[problem], _TIME_UNITS[problem]
+    return {
+        "run": {
+            "problem": Field(kind="str", default=REQUIRED, choices=tuple(PROBLEM_SECTIONS)),
+            "t_end": Field(time, REQUIRED, minimum=0.0),
+            "outputs": Field(default=10, kind="int", minimum=1, exclusive_minimum=False),
+            "output_spacing": Field(default="log", kind="str", choices=("log", "linear")),
+            "precision": Field(default="float64", kind="str", choices=("float64", "float32")),
+        },
+        "grid": {
+            "shape": Field(kind="int_list", default=REQUIRED),
+            "spacing": Field(length, REQUIRED, minimum=0.0),
+            "bc": Field(default="periodic", kind="str", choices=("periodic", "noflux")),
+        },
+        "integrator": {
+            "error_tol": Field(default=1e-3, minimum=0.0),
+            "dt_initial": Field(time, None, minimum=0.0),
+            "dt_max": Field(time, None, minimum=0.0),
+        },
+    }
+
+
+@dataclasses.dataclass(frozen=True)
+class RunConfig:
+    """A validated deck: ``sections[name][key]`` holds values in internal units."""
+
+    problem: str
+    sections: dict
+    source: str
+
+    def __getitem__(self, section: str) -> dict:
+        return self.sections[section]
+
+
+def _suggest(name: str, known) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(sorted(known))}"
+
+
+def _check(path: str, value: Any, spec: Field) -> Any:
+    if spec.kind == "str":
+        if not isinstance(value, str):
+            raise DeckError(path, f"expected a string, got {value!r}")
+        if spec.choices and value not in spec.choices:
+            raise DeckError(path, f"{value!r} is not one of {', '.join(spec.choices)}" + _suggest(value, spec.choices))
+        return value
+    if spec.kind == "int_list":
+        if not isinstance(value, list) or not value or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            raise DeckError(path, f"expected a list of integers such as [64, 64], got {value!r}")
+        if not 1 <= len(value) <= 3 or any(v < 2 for v in value):
+            raise DeckError(path, f"expected 1 to 3 axes of at least 2 cells, got {value!r}")
+        return tuple(value)
+    if spec.kind == "int":
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise DeckError(path, f"expected an integer, got {value!r}")
+        number = float(value)
+    else:
+        try:
+            number = parse_quantity(value, spec.dimension)
+        except UnitError as err:
+            raise DeckError(path, str(err)) from None
+    if not math.isfinite(number):
+        raise DeckError(path, f"must be finite, got {value!r}")
+    if spec.minimum is not None:
+        bad = number <= spec.minimum if spec.exclusive_minimum else number < spec.minimum
+        if bad:
+            rel = ">" if spec.exclusive_minimum else ">="
+            raise DeckError(path, f"must be {rel} {spec.minimum:g}, got {value!r}")
+    if spec.maximum is not None and number > spec.maximum:
+        raise DeckError(path, f"must be <= {spec.maximum:g}, got {value!r}")
+    return int(value) if spec.kind == "int" else number
+
+
+def parse_deck(data: dict, source: str = "<deck>") -> RunConfig:
+    """Validate a deck already read from TOML."""
+    run = data.get("run")
+    if not isinstance(run, dict):
+        raise DeckError("run", "missing [run] section (it names the problem and t_end)")
+    problem = run.get("problem")
+    if problem not in PROBLEM_SECTIONS:
+        raise DeckError("run.problem", f"expected one of {', '.join(PROBLEM_SECTIONS)}, got {problem!r}")
+    schema = {**_common_sections(problem), **PROBLEM_SECTIONS[problem]}
+    for name in data:
+        if name not in schema:
+            raise DeckError(name, "unknown section" + _suggest(name, schema))
+    sections = {}
+    for name, fields in schema.items():
+        given = data.get(name, {})
+        if not isinstance(given, dict):
+            raise DeckError(name, f"expected a [{name}] table, got {given!r}")
+        for key in given:
+            if key not in fields:
+                raise DeckError(f"{name}.{key}", "unknown key" + _suggest(key, fields))
+        values = {}
+        for key, spec in fields.items():
+            path = f"{name}.{key}"
+            if key in given:
+                values[key] = _check(path, given[key], spec)
+            elif spec.default is REQUIRED:
+                raise DeckError(path, "required but missing")
+            else:
+                values[key] = None if spec.default is None else _check(path, spec.default, spec)
+        sections[name] = values
+    return RunConfig(problem, sections, source)
+
+
+def apply_overrides(data: dict, overrides: list[str]) -> dict:
+    """Apply ``section.key=value`` overrides (value parsed as TOML, else as a string)."""
+    for item in overrides:
+        if "=" not in item or "." not in item.split("=", 1)[0]:
+            raise DeckError(item, "override must look like section.key=value")
+        path, raw = item.split("=", 1)
+        section, key = path.strip().split(".", 1)
+        try:
+            value = tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw
+        data.setdefault(section, {})[key] = value
+    return data
+
+
+def load_deck(path: str | Path, overrides: list[str] | None = None) -> RunConfig:
+    """Read, override and validate a TOML deck."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as err:
+        raise DeckError(str(path), f"cannot read deck: {err.strerror}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise DeckError(str(path), f"not valid TOML: {err}") from None
+    return parse_deck(apply_overrides(data, overrides or []), source=str(path))
