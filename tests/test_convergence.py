@@ -11,6 +11,10 @@ The runs stop at ``t = 0.25`` (space) and ``t = 0.5`` (time) instead of the benc
 its width sqrt(2 kappa) = 0.028, so the source term and the interface motion both matter.
 """
 
+import importlib.util
+import shutil
+from pathlib import Path
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -29,6 +33,7 @@ from phasefield.problems.pfhub7 import (
 from phasefield.run import run_fixed
 
 ORDER_TOL = 0.15
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _solve(n, dt, t_end, boundary_flux=True):
@@ -147,3 +152,24 @@ def test_wall_flux_correction_is_small_early():
     err = float(l2_error(with_flux.eta[0], p, grid, with_flux.t))
     diff = float(jnp.sqrt(grid.integrate((with_flux.eta[0] - plain.eta[0]) ** 2)))
     assert 0.0 < diff < 1e-4 * err, (diff, err)
+
+
+def test_benchmark_script_and_its_t8_results(tmp_path):
+    """Smoke test of ``benchmarks/pfhub7_convergence.py`` at a reduced size (one short solve,
+    summary rewritten from the committed CSV), and the committed t = 8 results re-fitted: the
+    runs inside the PFHub error band [1e-4, 5e-3] give order 2 in h, the time studies 1 in dt."""
+    spec = importlib.util.spec_from_file_location(
+        "pfhub7_convergence", ROOT / "benchmarks" / "pfhub7_convergence.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+
+    grid, out, compile_s, run_s = bench.solve(16, 0.025, 0.05)
+    assert abs(float(out.t) - 0.05) < 1e-12 and compile_s >= 0.0 and run_s >= 0.0
+    assert np.isfinite(float(l2_error(out.eta[0], pfhub7a_parameters(), grid, out.t)))
+
+    shutil.copy(ROOT / "benchmarks" / "results" / "pfhub7_convergence.csv", tmp_path)
+    orders = bench.main(["--from-csv", "--out", str(tmp_path)])
+    assert (tmp_path / "pfhub7_summary.md").read_text().startswith("# PFHub benchmark 7a")
+    assert abs(orders["space_band"] - 2.0) <= ORDER_TOL, orders
+    assert abs(orders["time_exact"] - 1.0) <= ORDER_TOL, orders
+    assert abs(orders["time_self"] - 1.0) <= ORDER_TOL, orders
