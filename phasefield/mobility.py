@@ -80,7 +80,8 @@ class GrainBoundaryTerm:
     def weight(self, eta):
         sq = eta**2
         total = jnp.sum(sq, axis=0)
-        return 8.0 * (total**2 - jnp.sum(sq**2, axis=0))  # 16 * sum_{i<j}
+        # 16 sum_{i<j} eta_i^2 eta_j^2, clipped at 0 against round-off in the difference
+        return jnp.maximum(8.0 * (total**2 - jnp.sum(sq**2, axis=0)), 0.0)
 
 
 @pytree
@@ -138,7 +139,7 @@ class LiAlMobility:
         lnM = self.log_diffusivity(X) + jnp.log(site) - jnp.log(R_GAS * self.T)
         if self.gb is not None and eta is not None:
             M_gb = self.gb.D_gb * site / (R_GAS * self.T) * self.gb.weight(eta)
-            lnM = jnp.logaddexp(lnM, jnp.log(M_gb + 1e-300))
+            lnM = jnp.logaddexp(lnM, jnp.log(jnp.maximum(M_gb, 1e-300)))
         return lnM
 
 
