@@ -16,6 +16,11 @@ energy falls (tests/test_invariants.py). Non-conserved fields use ``eta^{n+1} = 
 dt P (-L force + s)``. T is the FFT on periodic axes and the DCT-II on no-flux axes; the zero
 mode has P = 1, so the mean of X changes only by round-off. First order in time.
 
+Accuracy with a mobility contrast: the stabiliser uses ``A = max M`` everywhere, so in regions
+where ``M << A`` the modes with ``dt A (S lam + kappa lam^2) >~ 1`` are slowed by that factor
+(first-order time error, larger than the explicit scheme's at equal dt). Stability and energy
+decay hold at any dt; accuracy in slow regions needs the step the error estimate asks for.
+
 Local error estimate: ``e = max |u^{n+1} - (u^n + dt N(u^n))|``, the defect against the
 explicit Euler step, ``~ dt^2 Lhat N``: the leading local truncation error in stiff modes. It
 grows when large steps slow down the stabilised modes, so an adaptive controller using it
