@@ -8,11 +8,14 @@ the result is a ``RunConfig`` of frozen dataclasses and floats in internal units
 
 Layout (see ``inputs/`` for complete decks):
 
-    [run]         problem, t_end, outputs, output_spacing ("log"|"linear"), precision
+    [run]         problem, t_end, precision ("float64"|"float32"), seed
     [grid]        shape, spacing, bc ("periodic"|"noflux")
-    [material]    problem-specific physical parameters
-    [initial]     problem-specific initial condition
-    [integrator]  error_tol, dt_initial, dt_max
+    [material]    preset and its conditions (temperature)      } problem-specific
+    [energy]      interface energy and width, plateau           }
+    [mobility]    diffusivity scales and interpolation          }
+    [initial]     initial condition                             }
+    [integrator]  error_tol, dt_initial, dt_max, max_steps_per_output
+    [output]      count, spacing ("log"|"linear"), fields, formats, checkpoint_every
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ class Field:
 
     dimension: str = "dimensionless"
     default: Any = None
-    kind: str = "number"  # number | int | str | int_list
+    kind: str = "number"  # number | int | str | int_list | str_list
     choices: tuple = ()
     minimum: float | None = None
     exclusive_minimum: bool = True
@@ -58,22 +61,33 @@ class Field:
 
 _LENGTH_UNITS = {"lial_reaction": "length", "pfhub1": "dimensionless"}
 _TIME_UNITS = {"lial_reaction": "time", "pfhub1": "dimensionless"}
+FIELDS = ("X", "mu", "x_ratio", "phase")
 
 PROBLEM_SECTIONS: dict[str, dict[str, dict[str, Field]]] = {
     "lial_reaction": {
         "material": {
+            "preset": Field(kind="str", default="Li-Al", choices=("Li-Al",)),
             "temperature": Field("temperature", "298.15 K", minimum=0.0),
+        },
+        "energy": {
             "sigma": Field("energy_per_area", "0.2 J/m^2", minimum=0.0),
             "delta": Field("length", None, minimum=0.0),
+            "plateau": Field("potential", "0.38 V", minimum=0.0),
+            "molar_volume_cm3": Field(default=10.0, minimum=0.0),
+        },
+        "mobility": {
             "alpha_diffusivity_scale": Field(default=1.0, minimum=0.0),
+            "beta_vacancy_floor": Field(default=1e-4, minimum=0.0, maximum=1.0),
+            "li_diffusivity": Field("diffusivity", "1.6e-10 cm^2/s", minimum=0.0),
+            "interpolation": Field(kind="str", default="log", choices=("log", "linear", "harmonic")),
         },
         "initial": {
             "radius": Field("length", REQUIRED, minimum=0.0),
             "X_matrix": Field(default=0.02, minimum=0.0, exclusive_minimum=False, maximum=0.5),
+            "noise": Field(default=0.0, minimum=0.0, exclusive_minimum=False, maximum=0.1),
         },
     },
     "pfhub1": {
-        "material": {},
         "initial": {"sample_at": Field(default="centres", kind="str", choices=("centres", "nodes"))},
     },
 }
@@ -85,9 +99,8 @@ def _common_sections(problem: str) -> dict[str, dict[str, Field]]:
         "run": {
             "problem": Field(kind="str", default=REQUIRED, choices=tuple(PROBLEM_SECTIONS)),
             "t_end": Field(time, REQUIRED, minimum=0.0),
-            "outputs": Field(default=10, kind="int", minimum=1, exclusive_minimum=False),
-            "output_spacing": Field(default="log", kind="str", choices=("log", "linear")),
             "precision": Field(default="float64", kind="str", choices=("float64", "float32")),
+            "seed": Field(default=0, kind="int", minimum=0, exclusive_minimum=False),
         },
         "grid": {
             "shape": Field(kind="int_list", default=REQUIRED),
@@ -98,6 +111,14 @@ def _common_sections(problem: str) -> dict[str, dict[str, Field]]:
             "error_tol": Field(default=1e-3, minimum=0.0),
             "dt_initial": Field(time, None, minimum=0.0),
             "dt_max": Field(time, None, minimum=0.0),
+            "max_steps_per_output": Field(default=10_000_000, kind="int", minimum=1, exclusive_minimum=False),
+        },
+        "output": {
+            "count": Field(default=10, kind="int", minimum=1, exclusive_minimum=False),
+            "spacing": Field(default="log", kind="str", choices=("log", "linear")),
+            "fields": Field(default=["X"], kind="str_list", choices=FIELDS),
+            "formats": Field(default=["csv", "vti"], kind="str_list", choices=("csv", "vti", "npz")),
+            "checkpoint_every": Field(default=1, kind="int", minimum=0, exclusive_minimum=False),
         },
     }
 
@@ -126,6 +147,15 @@ def _check(path: str, value: Any, spec: Field) -> Any:
         if spec.choices and value not in spec.choices:
             raise DeckError(path, f"{value!r} is not one of {', '.join(spec.choices)}" + _suggest(value, spec.choices))
         return value
+    if spec.kind == "str_list":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise DeckError(path, f"expected a list of strings such as {list(spec.choices[:2])}, got {value!r}")
+        for v in value:
+            if v not in spec.choices:
+                raise DeckError(path, f"{v!r} is not one of {', '.join(spec.choices)}" + _suggest(v, spec.choices))
+        if len(set(value)) != len(value):
+            raise DeckError(path, f"duplicate entries in {value!r}")
+        return tuple(value)
     if spec.kind == "int_list":
         if not isinstance(value, list) or not value or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
             raise DeckError(path, f"expected a list of integers such as [64, 64], got {value!r}")

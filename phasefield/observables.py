@@ -27,3 +27,10 @@ def mean_li_ratio(X):
     """Mean Li/Al ratio ``x = <X> / (1 - <X>)`` (the papers' Li_xAl)."""
     m = jnp.mean(X)
     return m / (1.0 - m)
+
+
+def phase_labels(X, energy):
+    """0 for alpha, 1 for beta, 2 for Li metal (same cuts as ``phase_fractions``)."""
+    cut1 = 0.5 * (energy.Xa + energy.Xb)
+    cut2 = 0.5 * (energy.Xc + energy.XLi)
+    return (X >= cut1).astype(X.dtype) + (X >= cut2).astype(X.dtype)

@@ -77,6 +77,24 @@ class Progress:
         self.stream.flush()
 
 
+def advance_to(stepper, state, t_out: float, max_steps: int = 1_000_000):
+    """One jitted adaptive chunk to ``t_out``; returns ``(state, stats)`` or raises
+    ``SimulationError`` with what happened and what to try."""
+    state, stats = _ADVANCE(stepper, state, jnp.asarray(t_out, state.X.dtype), max_steps)
+    if bool(stats.failed):
+        raise SimulationError(
+            f"time step collapsed near t={float(state.t):.6g} (dt={float(state.dt):.3g}, "
+            f"{int(stats.rejected)} rejections): the problem may be unstable; try a smaller "
+            f"error_tol or check the parameters"
+        )
+    if float(state.t) < t_out * (1 - 1e-9):
+        raise SimulationError(
+            f"reached max_steps_per_output={max_steps} at t={float(state.t):.6g} before the "
+            f"output time {t_out:.6g}; raise integrator.max_steps_per_output or error_tol"
+        )
+    return state, stats
+
+
 def integrate(
     stepper,
     state,
@@ -92,18 +110,7 @@ def integrate(
     for t_out in times:
         if t_out <= float(state.t):
             continue
-        state, stats = _ADVANCE(stepper, state, jnp.asarray(t_out, state.X.dtype), max_steps_per_output)
-        if bool(stats.failed):
-            raise SimulationError(
-                f"time step collapsed near t={float(state.t):.6g} (dt={float(state.dt):.3g}, "
-                f"{int(stats.rejected)} rejections): the problem may be unstable; try a smaller "
-                f"max_change or check the parameters"
-            )
-        if float(state.t) < t_out * (1 - 1e-9):
-            raise SimulationError(
-                f"reached max_steps_per_output={max_steps_per_output} at t={float(state.t):.6g} "
-                f"before the output time {t_out:.6g}; raise the limit or the step size"
-            )
+        state, stats = advance_to(stepper, state, t_out, max_steps_per_output)
         if callback is not None:
             callback(state, stats)
     return state

@@ -18,14 +18,17 @@ from phasefield.integrators import AdaptiveController, AdaptiveStepper, SemiImpl
 
 @dataclasses.dataclass(frozen=True)
 class Simulation:
-    """Everything a run needs; ``observe(state) -> dict`` gives one output row (units in keys)."""
+    """Everything a run needs: ``observe(state) -> dict`` gives one output row (units in keys),
+    ``fields(state) -> dict`` the selected field arrays (units in names)."""
 
     grid: Grid
     stepper: AdaptiveStepper
     state: object
     observe: Callable
+    fields: Callable
     output_times: np.ndarray
     time_unit: str
+    max_steps_per_output: int
 
 
 def _output_times(t_end: float, n: int, spacing: str, t_first: float) -> np.ndarray:
@@ -40,19 +43,34 @@ def build(config: RunConfig) -> Simulation:
     integ = config["integrator"]
     run = config["run"]
     if config.problem == "lial_reaction":
+        from phasefield.energies.lial import lial_energy
+        from phasefield.mobility import lial_mobility
         from phasefield.problems.lial_reaction import li_particle_in_al
 
         grid = Grid.create(g["shape"], g["spacing"], g["bc"])
-        m, ini = config["material"], config["initial"]
+        mat, en, mo, ini = config["material"], config["energy"], config["mobility"], config["initial"]
+        delta = en["delta"] if en["delta"] is not None else 4 * max(grid.spacing)
+        if delta < 2 * max(grid.spacing):
+            raise DeckError("energy.delta", f"interface width {delta:g} um is under 2 cells of "
+                            f"{max(grid.spacing):g} um; use at least 3-4 cells")
+        energy = lial_energy(sigma=en["sigma"], delta=delta, V1=en["plateau"],
+                             molar_volume=en["molar_volume_cm3"] * 1e-6, dtype=dtype)
+        mobility = lial_mobility(T=mat["temperature"], D_li=mo["li_diffusivity"] / 1e8,
+                                 x_va_floor=mo["beta_vacancy_floor"],
+                                 alpha_scale=mo["alpha_diffusivity_scale"],
+                                 interpolation=mo["interpolation"], dtype=dtype)
         try:
-            model, state = li_particle_in_al(
-                grid, ini["radius"], X_matrix=ini["X_matrix"], sigma=m["sigma"], delta=m["delta"],
-                temperature=m["temperature"], alpha_scale=m["alpha_diffusivity_scale"], dtype=dtype,
-            )
+            model, state = li_particle_in_al(grid, ini["radius"], X_matrix=ini["X_matrix"], energy=energy,
+                                             mobility=mobility, noise=ini["noise"], seed=run["seed"], dtype=dtype)
         except ValueError as err:
             raise DeckError("initial.radius", str(err)) from None
-        energy = model.energy.chemical
         unit, bounds = "s", (-0.05, 1.05)
+        field_makers = {
+            "X": ("X", lambda s: s.X),
+            "mu": ("mu_J_per_mol", lambda s: model.energy.chemical_potential(s.X, grid)),
+            "x_ratio": ("x_Li_per_Al", lambda s: s.X / (1.0 - s.X)),
+            "phase": ("phase_0alpha_1beta_2Li", lambda s: obs.phase_labels(s.X, energy)),
+        }
 
         def observe(s):
             a, b, li = obs.phase_fractions(s.X, energy)
@@ -72,6 +90,10 @@ def build(config: RunConfig) -> Simulation:
         grid, model, state = pfhub1_problem(variant, n=shape[0], spacing=g["spacing"],
                                             sample_at=config["initial"]["sample_at"], dtype=dtype)
         unit, bounds = "1", (-1.0, 2.0)
+        field_makers = {
+            "X": ("c", lambda s: s.X),
+            "mu": ("mu", lambda s: model.energy.chemical_potential(s.X, grid)),
+        }
 
         def observe(s):
             return {"free_energy": float(model.free_energy(s, grid)), "mean_c": float(jnp.mean(s.X))}
@@ -85,5 +107,15 @@ def build(config: RunConfig) -> Simulation:
         dt_max=integ["dt_max"] if integ["dt_max"] is not None else 1e30,
     )
     stepper = AdaptiveStepper(SemiImplicit(model, grid), controller)
-    times = _output_times(run["t_end"], run["outputs"], run["output_spacing"], 100 * dt0)
-    return Simulation(grid, stepper, state, observe, times, unit)
+    out = config["output"]
+    times = _output_times(run["t_end"], out["count"], out["spacing"], 100 * dt0)
+    for name in out["fields"]:
+        if name not in field_makers:
+            raise DeckError("output.fields", f"{name!r} is not available for problem {config.problem!r}; "
+                            f"choose from {', '.join(field_makers)}")
+    selected = {field_makers[n][0]: field_makers[n][1] for n in out["fields"]}
+
+    def fields(s):
+        return {name: np.asarray(make(s)) for name, make in selected.items()}
+
+    return Simulation(grid, stepper, state, observe, fields, times, unit, integ["max_steps_per_output"])

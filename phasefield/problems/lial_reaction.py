@@ -24,26 +24,32 @@ def li_particle_in_al(
     grid: Grid,
     radius: float,
     X_matrix: float = 0.02,
-    sigma: float = 0.2,
-    delta: float | None = None,
-    temperature: float = 298.15,
-    alpha_scale: float = 1.0,
+    energy=None,
+    mobility=None,
+    noise: float = 0.0,
+    seed: int = 0,
     dtype=jnp.float64,
 ):
     """``(model, state)`` for a Li disc/sphere of ``radius`` (um) centred in ``grid``.
 
-    ``delta`` (um) defaults to 4 cells; the initial profile is the tanh of that width.
+    ``energy`` defaults to the Li-Al preset with an interface width of 4 cells, ``mobility``
+    to the seed 000 Eq. 1 preset at 298.15 K. The initial profile is a tanh of the energy's
+    width ``delta``; ``noise`` adds uniform random perturbations of that amplitude (seeded).
     """
     if radius <= 0 or 2 * radius >= min(grid.lengths):
         raise ValueError(
             f"radius must be positive and the particle must fit in the box; got radius={radius} um "
             f"for a box of {grid.lengths} um"
         )
-    delta = 4 * max(grid.spacing) if delta is None else delta
-    energy = lial_energy(sigma=sigma, delta=delta, dtype=dtype)
-    mobility = lial_mobility(T=temperature, alpha_scale=alpha_scale, dtype=dtype)
+    if energy is None:
+        energy = lial_energy(delta=4 * max(grid.spacing), dtype=dtype)
+    if mobility is None:
+        mobility = lial_mobility(dtype=dtype)
     model = PhaseFieldModel(FreeEnergy(energy, energy.kappa), mobility)
     coords = grid.coordinates()
     r = np.sqrt(sum((c - L / 2) ** 2 for c, L in zip(coords, grid.lengths)))
+    delta = float(energy.delta)
     X = X_matrix + (1.0 - X_matrix) * 0.5 * (1.0 - np.tanh(2.0 * (r - radius) / delta))
+    if noise > 0:
+        X = X + noise * np.random.default_rng(seed).uniform(-1.0, 1.0, grid.shape)
     return model, State.create(jnp.asarray(X, dtype=dtype), dt=1e-10)
