@@ -91,7 +91,8 @@ def run_deck(config: RunConfig, out: Path, resume: bool = False, progress: bool 
         found = load_latest_checkpoint(out / "checkpoints", like=sim.state)
         if found is not None:
             state, extra = found
-            start_index, rows = int(extra["next_output"]), list(extra["rows"])
+            start_index = int(extra["next_output"])
+            rows = [dict(zip(extra["columns"], values)) for values in extra["rows"]]
     if not rows:
         meta = {"deck": config.source, "overrides": overrides or [], "problem": config.problem,
                 "resolved": resolved, "time_unit": unit, "versions": _versions(),
@@ -135,6 +136,7 @@ def run_deck(config: RunConfig, out: Path, resume: bool = False, progress: bool 
         log.flush()
         bar(state, stats)
         if every and ((i + 1) % every == 0 or i + 1 == len(sim.output_times)):
-            save_checkpoint(out / "checkpoints", state, extra={"next_output": i + 1, "rows": rows})
+            extra = {"next_output": i + 1, "columns": list(rows[0]), "rows": [list(r.values()) for r in rows]}
+            save_checkpoint(out / "checkpoints", state, extra=extra)
     log.close()
     return state, rows
