@@ -34,7 +34,8 @@ class DeckError(ValueError):
     """An invalid deck; ``key`` is the dotted path of the offending entry."""
 
     def __init__(self, key: str, message: str):
-        super().__init__(f"{key}: {message}")
+        # a quoted TOML key may hold a newline; repr keeps the report on one line
+        super().__init__(f"{key if key.isprintable() else repr(key)}: {message}")
         self.key = key
 
 
@@ -114,7 +115,7 @@ def _common_sections(problem: str) -> dict[str, dict[str, Field]]:
             "max_steps_per_output": Field(default=10_000_000, kind="int", minimum=1, exclusive_minimum=False),
         },
         "output": {
-            "count": Field(default=10, kind="int", minimum=1, exclusive_minimum=False),
+            "count": Field(default=10, kind="int", minimum=1, exclusive_minimum=False, maximum=1_000_000),
             "spacing": Field(default="log", kind="str", choices=("log", "linear")),
             "fields": Field(default=["X"], kind="str_list", choices=FIELDS),
             "formats": Field(default=["csv", "vti"], kind="str_list", choices=("csv", "vti", "npz")),
@@ -159,12 +160,14 @@ def _check(path: str, value: Any, spec: Field) -> Any:
     if spec.kind == "int_list":
         if not isinstance(value, list) or not value or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
             raise DeckError(path, f"expected a list of integers such as [64, 64], got {value!r}")
-        if not 1 <= len(value) <= 3 or any(v < 2 for v in value):
+        if not 1 <= len(value) <= 3 or any(not 2 <= v < 2**63 for v in value):
             raise DeckError(path, f"expected 1 to 3 axes of at least 2 cells, got {value!r}")
         return tuple(value)
     if spec.kind == "int":
         if not isinstance(value, int) or isinstance(value, bool):
             raise DeckError(path, f"expected an integer, got {value!r}")
+        if not -(2**63) <= value < 2**63:  # TOML integers are 64-bit; also keeps float() finite
+            raise DeckError(path, "expected a 64-bit integer, got one beyond +-2^63")
         number = float(value)
     else:
         try:
@@ -189,7 +192,7 @@ def parse_deck(data: dict, source: str = "<deck>") -> RunConfig:
     if not isinstance(run, dict):
         raise DeckError("run", "missing [run] section (it names the problem and t_end)")
     problem = run.get("problem")
-    if problem not in PROBLEM_SECTIONS:
+    if not isinstance(problem, str) or problem not in PROBLEM_SECTIONS:
         raise DeckError("run.problem", f"expected one of {', '.join(PROBLEM_SECTIONS)}, got {problem!r}")
     schema = {**_common_sections(problem), **PROBLEM_SECTIONS[problem]}
     for name in data:
@@ -223,9 +226,11 @@ def apply_overrides(data: dict, overrides: list[str]) -> dict:
             raise DeckError(item, "override must look like section.key=value")
         path, raw = item.split("=", 1)
         section, key = path.strip().split(".", 1)
+        if not isinstance(data.setdefault(section, {}), dict):
+            raise DeckError(section, f"--set {item!r} needs [{section}] to be a table, got {data[section]!r}")
         try:
             value = tomllib.loads(f"v = {raw}")["v"]
-        except tomllib.TOMLDecodeError:
+        except ValueError:  # TOMLDecodeError, or an integer literal over Python's 4300-digit limit
             value = raw
         data.setdefault(section, {})[key] = value
     return data
@@ -238,8 +243,10 @@ def load_deck(path: str | Path, overrides: list[str] | None = None) -> RunConfig
         text = path.read_text()
     except OSError as err:
         raise DeckError(str(path), f"cannot read deck: {err.strerror}") from None
+    except UnicodeDecodeError as err:
+        raise DeckError(str(path), f"cannot read deck: expected UTF-8 TOML text ({err.reason} at byte {err.start})") from None
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
+    except ValueError as err:  # TOMLDecodeError, or an integer literal over Python's 4300-digit limit
         raise DeckError(str(path), f"not valid TOML: {err}") from None
     return parse_deck(apply_overrides(data, overrides or []), source=str(path))

@@ -34,10 +34,24 @@ class Simulation:
 def _output_times(t_end: float, n: int, spacing: str, t_first: float) -> np.ndarray:
     if spacing == "linear" or n == 1:
         return np.linspace(t_end / n, t_end, n)
-    return np.geomspace(min(t_first, t_end / 10 ** (n - 1)) if n > 1 else t_end, t_end, n)
+    # float power: the int 10 ** (n - 1) overflows the float division for n > 309
+    first = min(t_first, t_end * 10.0 ** -(n - 1))
+    if not first > 0.0:
+        raise DeckError("output.count", f"{n} log-spaced outputs put the first one at t_end / 10^{n - 1}, "
+                        f"which underflows to 0; use fewer outputs or output.spacing = \"linear\"")
+    return np.geomspace(first, t_end, n)
 
 
 def build(config: RunConfig) -> Simulation:
+    try:
+        return _build(config)
+    except MemoryError:  # numpy could not allocate the fields: the grid is too large for this machine
+        cells = int(np.prod(config["grid"]["shape"], dtype=object))
+        raise DeckError("grid.shape", f"not enough memory for a grid of {cells:.3g} cells "
+                        f"{list(config['grid']['shape'])}; use a smaller grid") from None
+
+
+def _build(config: RunConfig) -> Simulation:
     dtype = jnp.float64 if config["run"]["precision"] == "float64" else jnp.float32
     g = config["grid"]
     integ = config["integrator"]

@@ -32,7 +32,10 @@ def parse_quantity(value, dimension: str) -> float:
     if dimension == "dimensionless":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise UnitError(f"expected a plain number, got {value!r}")
-        out = float(value)
+        try:
+            out = float(value)
+        except OverflowError:  # a TOML integer beyond the float range
+            raise UnitError("value must be finite, got an integer beyond the float range") from None
     else:
         internal, table = UNITS[dimension]
         example = f'"1 {internal}"'
