@@ -144,6 +144,13 @@ class Grid:
             total = total + jnp.sum(self.face_gradient(a, d) ** 2)
         return total * self.cell_volume
 
+    def weighted_squared_gradient_sum(self, a: jnp.ndarray, w: jnp.ndarray) -> jnp.ndarray:
+        """``sum_faces w_face |grad a|^2 * cell_volume`` with ``w_face`` the mean of the cells."""
+        total = 0.0
+        for d in range(self.ndim):
+            total = total + jnp.sum(self.face_mean(w, d) * self.face_gradient(a, d) ** 2)
+        return total * self.cell_volume
+
     def integrate(self, a: jnp.ndarray) -> jnp.ndarray:
         """``int a dV`` over the trailing spatial axes."""
         axes = tuple(range(-self.ndim, 0))

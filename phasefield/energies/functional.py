@@ -9,6 +9,12 @@ gradients of this discrete energy divided by the cell volume,
     force = dF/deta / dV   = g'(eta) - kappa_eta lap_h eta,
 
 so they are exactly consistent with the discrete energy that the tests check for decay.
+
+Smoothed boundary method (DESIGN 2.4): with a domain indicator ``psi`` the energy becomes
+``F = int psi [f + kappa/2 |grad X|^2] dV`` (psi on faces as the mean of the two cells), and
+dividing its gradient by ``psi dV`` gives the SBM potential
+
+    mu = f'(X) - (kappa / psi) div(psi grad X).
 """
 
 from __future__ import annotations
@@ -47,23 +53,29 @@ class FreeEnergy:
             out = out + self.grains.density(eta)
         return out
 
-    def total(self, X, eta, grid: Grid):
-        """Discrete ``F`` (energy units x volume units)."""
-        F = grid.integrate(self.density(X, eta))
+    def total(self, X, eta, grid: Grid, psi=None):
+        """Discrete ``F`` (energy units x volume units), psi-weighted when ``psi`` is given."""
+        if psi is None:
+            F = grid.integrate(self.density(X, eta))
+            gradient_sum = grid.squared_gradient_sum
+        else:
+            F = grid.integrate(psi * self.density(X, eta))
+            gradient_sum = lambda a: grid.weighted_squared_gradient_sum(a, psi)  # noqa: E731
         if self.chemical is not None:
-            F = F + 0.5 * self.kappa * grid.squared_gradient_sum(X)
+            F = F + 0.5 * self.kappa * gradient_sum(X)
         if self.grains is not None and eta is not None:
-            F = F + 0.5 * self.kappa_eta * grid.squared_gradient_sum(eta)
+            F = F + 0.5 * self.kappa_eta * gradient_sum(eta)
         return F
 
-    def derivatives(self, X, eta, grid: Grid):
-        """``(mu, force_eta)``: variational derivatives per unit volume, by autodiff."""
-        dX, deta = jax.grad(self.total, argnums=(0, 1))(X, eta, grid)
-        inv = 1.0 / grid.cell_volume
+    def derivatives(self, X, eta, grid: Grid, psi=None):
+        """``(mu, force_eta)``: variational derivatives per unit volume (per ``psi dV`` with a
+        domain), by autodiff."""
+        dX, deta = jax.grad(self.total, argnums=(0, 1))(X, eta, grid, psi)
+        inv = 1.0 / grid.cell_volume if psi is None else 1.0 / (grid.cell_volume * psi)
         return dX * inv, (None if deta is None else deta * inv)
 
-    def chemical_potential(self, X, grid: Grid):
-        return self.derivatives(X, None, grid)[0]
+    def chemical_potential(self, X, grid: Grid, psi=None):
+        return self.derivatives(X, None, grid, psi)[0]
 
     def max_chemical_curvature(self, samples: int = 2001):
         """``max f''(X)`` over the chemical energy's composition range, by autodiff."""

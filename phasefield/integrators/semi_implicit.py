@@ -48,7 +48,12 @@ class SemiImplicit:
         return self.grid.inverse(hat * multiplier.astype(hat.dtype))
 
     def _conserved(self, state, mu, source, symbol, dt):
+        """Update X. With a smoothed-boundary weight psi the conserved amount is ``psi X``:
+        the filtered increment of X is shifted by a constant so that ``sum psi dX`` equals
+        ``dt sum (K mu + s)`` exactly (the shift is O(dt^2)). Filtering X rather than psi X
+        keeps the pores (psi -> 0) bounded: there ``dX = dt P r`` with ``r = K mu / psi``."""
         P = 1.0 / (1.0 - dt * symbol)
+        psi = self.model.psi
         explicit = self.model.conserved_rate(state, mu, self.grid)
         if source is not None:
             explicit = explicit + source
@@ -57,11 +62,17 @@ class SemiImplicit:
         else:
             root = jnp.sqrt(P)
             filtered = self.model.conserved_rate(state, self._filter(mu, root), self.grid)
+            if psi is not None:
+                filtered = filtered / psi
             increment = self._filter(filtered, root)
             if source is not None:
-                increment = increment + self._filter(source, P)
-        new = state.X + dt * increment
-        return new, jnp.max(jnp.abs(new - state.X - dt * explicit))
+                increment = increment + self._filter(source if psi is None else source / psi, P)
+        if psi is None:
+            new = state.X + dt * increment
+            return new, jnp.max(jnp.abs(new - state.X - dt * explicit))
+        shift = (dt * jnp.sum(explicit) - dt * jnp.sum(psi * increment)) / jnp.sum(psi)
+        new = state.X + dt * increment + shift
+        return new, jnp.max(jnp.abs(psi * (new - state.X) - dt * explicit))
 
     def _nonconserved(self, state, force, source, symbol, dt):
         explicit = self.model.nonconserved_rate(state, force)
@@ -75,7 +86,7 @@ class SemiImplicit:
         lam = self.grid.laplacian_eigenvalues(dtype=state.X.dtype)
         sym_X, sym_eta = self.model.symbols(state, self.grid, lam)
         mu, force = self.model.driving_forces(state, self.grid)
-        src_X, src_eta = self.model.sources(state)
+        src_X, src_eta = self.model.sources(state, self.grid, mu)
         X, eta, err = state.X, state.eta, jnp.asarray(0.0, state.X.dtype)
         if self.model.evolves_X:
             X, e = self._conserved(state, mu, src_X, sym_X, dt)

@@ -24,9 +24,12 @@ def face_mobilities(lnM, grid: Grid):
     return [jnp.exp(grid.face_mean(lnM, d)) for d in range(grid.ndim)]
 
 
-def cahn_hilliard_rate(mu, lnM, grid: Grid):
-    """``div(M grad mu)`` in units of X per time."""
+def cahn_hilliard_rate(mu, lnM, grid: Grid, psi=None):
+    """``div(M grad mu)`` in units of X per time; ``div(psi M grad mu)`` with a domain
+    indicator ``psi`` (face value: mean of the two cells)."""
     M_faces = face_mobilities(lnM, grid)
+    if psi is not None:
+        M_faces = [M_faces[d] * grid.face_mean(psi, d) for d in range(grid.ndim)]
     return grid.divergence([M_faces[d] * grid.face_gradient(mu, d) for d in range(grid.ndim)])
 
 

@@ -5,6 +5,14 @@
 
 ``F`` is ``FreeEnergy``; the grain boundaries couple back into X through the mobility's
 grain-boundary term. ``s_X``, ``s_eta`` are optional source terms (manufactured solutions).
+
+With a smoothed-boundary ``domain`` (``phasefield.domain``) the conserved quantity is
+``U = psi X``:
+
+    dU/dt = div(psi M grad mu) + surface * j(phi, V_eq(mu))
+
+where the Li flux j comes from Butler-Volmer ``kinetics`` under a galvanostatic or
+potentiostatic ``control`` (``phasefield.electrochem``), applied only on the active surface.
 """
 
 from __future__ import annotations
@@ -41,6 +49,9 @@ class PhaseFieldModel:
     stabilizer_S: Optional[jnp.ndarray] = None
     X_source: Optional[Callable] = static(None)
     eta_source: Optional[Callable] = static(None)
+    domain: Any = None
+    kinetics: Any = None
+    control: Any = None
 
     @property
     def evolves_X(self) -> bool:
@@ -53,7 +64,7 @@ class PhaseFieldModel:
     @property
     def conservative(self) -> bool:
         """True when no source terms act, so the energy must not rise."""
-        return self.X_source is None and self.eta_source is None
+        return self.X_source is None and self.eta_source is None and self.kinetics is None
 
     def log_mobility(self, state):
         return self.mobility.log_mobility(state.X, state.eta)
@@ -62,33 +73,64 @@ class PhaseFieldModel:
     def constant_kinetics(self) -> bool:
         """True when the Cahn-Hilliard operator ``div(M grad .)`` has a constant coefficient,
         so it commutes with Fourier multipliers (integrators may then skip symmetrisation)."""
-        return isinstance(self.mobility, ConstantMobility)
+        return isinstance(self.mobility, ConstantMobility) and self.domain is None
+
+    @property
+    def psi(self):
+        return None if self.domain is None else self.domain.psi
 
     def driving_forces(self, state, grid: Grid):
         """``(mu, dF/deta)``: variational derivatives of the free energy (autodiff)."""
-        return self.energy.derivatives(state.X, state.eta if self.evolves_eta else None, grid)
+        return self.energy.derivatives(state.X, state.eta if self.evolves_eta else None, grid, self.psi)
+
+    def conserved(self, state):
+        """The conserved amount per cell volume: ``X``, or ``psi X`` with a domain."""
+        return state.X if self.domain is None else self.domain.psi * state.X
+
+    def from_conserved(self, U):
+        return U if self.domain is None else U / self.domain.psi
 
     def conserved_rate(self, state, mu, grid: Grid):
-        """``div(M(X, eta) grad mu)`` for a given potential field (no source)."""
-        return cahn_hilliard_rate(mu, self.log_mobility(state), grid)
+        """``div(M(X, eta) grad mu)`` (``div(psi M grad mu)`` with a domain), no source."""
+        return cahn_hilliard_rate(mu, self.log_mobility(state), grid, self.psi)
+
+    def electrode_potential(self, state, grid: Grid, mu=None):
+        """phi (V vs Li/Li+) from the control and the surface equilibrium potentials."""
+        from phasefield.electrochem import solve_potential
+
+        if mu is None:
+            mu = self.driving_forces(state, grid)[0]
+        V_eq = self.energy.chemical.voltage(mu)
+        d = self.domain
+        return solve_potential(self.kinetics, self.control, V_eq, d.surface, d.face_area, grid.cell_volume)
+
+    def electrochemical_source(self, state, grid: Grid, mu):
+        """``surface * j``: Li entering the solid through the electrolyte contact (U per time)."""
+        phi = self.electrode_potential(state, grid, mu)
+        V_eq = self.energy.chemical.voltage(mu)
+        return self.domain.surface * self.kinetics.li_flux(self.kinetics.current(phi, V_eq))
 
     def nonconserved_rate(self, state, force):
         return allen_cahn_rate(force, self.L)
 
-    def sources(self, state):
-        """``(s_X, s_eta)`` at ``state.t``, ``None`` where absent."""
+    def sources(self, state, grid: Grid, mu):
+        """``(s_U, s_eta)`` at ``state.t``, ``None`` where absent."""
         sX = None if self.X_source is None or not self.evolves_X else self.X_source(state.t)
+        if self.kinetics is not None and self.evolves_X:
+            j = self.electrochemical_source(state, grid, mu)
+            sX = j if sX is None else sX + j
         seta = None if self.eta_source is None or not self.evolves_eta else self.eta_source(state.t)
         return sX, seta
 
     def rates(self, state, grid: Grid):
         """Explicit right-hand sides ``(dX/dt, deta/dt)``; ``None`` for a frozen field."""
         mu, force = self.driving_forces(state, grid)
-        sX, seta = self.sources(state)
+        sX, seta = self.sources(state, grid, mu)
         rX = reta = None
         if self.evolves_X:
             rX = self.conserved_rate(state, mu, grid)
             rX = rX if sX is None else rX + sX
+            rX = rX if self.domain is None else rX / self.domain.psi
         if self.evolves_eta:
             reta = self.nonconserved_rate(state, force)
             reta = reta if seta is None else reta + seta
@@ -115,4 +157,4 @@ class PhaseFieldModel:
         return sX, seta
 
     def free_energy(self, state, grid: Grid):
-        return self.energy.total(state.X, state.eta if self.evolves_eta else None, grid)
+        return self.energy.total(state.X, state.eta if self.evolves_eta else None, grid, self.psi)
