@@ -34,8 +34,8 @@ class DeckError(ValueError):
     """An invalid deck; ``key`` is the dotted path of the offending entry."""
 
     def __init__(self, key: str, message: str):
-        # a quoted TOML key may hold a newline; repr keeps the report on one line
-        super().__init__(f"{key if key.isprintable() else repr(key)}: {message}")
+        # a quoted TOML key may be empty or hold a newline; repr keeps the report visible, on one line
+        super().__init__(f"{key if key and key.isprintable() else repr(key)}: {message}")
         self.key = key
 
 

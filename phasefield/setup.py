@@ -5,6 +5,8 @@ This is the only place where deck values meet the core's constructors."""
 from __future__ import annotations
 
 import dataclasses
+import math
+import os
 from typing import Callable
 
 import jax.numpy as jnp
@@ -42,13 +44,27 @@ def _output_times(t_end: float, n: int, spacing: str, t_first: float) -> np.ndar
     return np.geomspace(first, t_end, n)
 
 
+def _physical_memory() -> float:
+    try:
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):  # not available on this platform: no limit
+        return math.inf
+
+
 def build(config: RunConfig) -> Simulation:
+    shape = config["grid"]["shape"]
+    cells = math.prod(shape)
+    # One float64 field larger than the machine's memory can never run; checked before any
+    # allocation because per-axis arrays of a huge grid can exhaust memory without a MemoryError.
+    if 8.0 * cells > _physical_memory():
+        raise DeckError("grid.shape", f"{list(shape)} has {cells:.3g} cells, so one field needs "
+                        f"{8.0 * cells / 2**30:.3g} GiB, more than this machine's "
+                        f"{_physical_memory() / 2**30:.3g} GiB; use a smaller grid")
     try:
         return _build(config)
-    except MemoryError:  # numpy could not allocate the fields: the grid is too large for this machine
-        cells = int(np.prod(config["grid"]["shape"], dtype=object))
+    except MemoryError:  # numpy could not allocate the fields
         raise DeckError("grid.shape", f"not enough memory for a grid of {cells:.3g} cells "
-                        f"{list(config['grid']['shape'])}; use a smaller grid") from None
+                        f"{list(shape)}; use a smaller grid") from None
 
 
 def _build(config: RunConfig) -> Simulation:
