@@ -70,6 +70,8 @@ def run_deck(config: RunConfig, out: Path, resume: bool = False, progress: bool 
              deck_text: str | None = None, overrides: list[str] | None = None):
     """Run ``config`` into ``out``; returns the final state."""
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise DeckError("--out", f"{out} exists and is not a directory; give a directory path")
     sim = build(config)
     resolved = json.loads(json.dumps(config.sections, default=list))
     meta_path = out / "run.json"

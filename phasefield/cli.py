@@ -90,7 +90,7 @@ def main(argv=None) -> int:
     except DeckError as err:
         print(f"phasefield: invalid input: {err}", file=sys.stderr)
         return EXIT_INPUT
-    except (FileNotFoundError, PermissionError, NotADirectoryError, IsADirectoryError) as err:
+    except (FileNotFoundError, FileExistsError, PermissionError, NotADirectoryError, IsADirectoryError) as err:
         print(f"phasefield: invalid input: {err}", file=sys.stderr)
         return EXIT_INPUT
     except SimulationError as err:

@@ -76,6 +76,8 @@ def run_sweep(deck: str, param: str, out: Path, overrides: list[str] | None = No
     configs = [load_deck(deck, overrides + [f"{key}={v}"]) for v in values]
     sims = [build(c) for c in configs]
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise DeckError("--out", f"{out} exists and is not a directory; give a directory path")
     out.mkdir(parents=True, exist_ok=True)
     finals = []
     if len(sims) > 1 and _vmappable(sims):

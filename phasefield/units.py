@@ -1,7 +1,7 @@
 """Quantities with units in input decks: ``"5 nm"``, ``"20 us"``, ``"0.2 J/m^2"``.
 
 Every dimensional deck value is a string ``"<number> <unit>"`` and is converted here to the
-internal unit of its dimension (um, s, K, J/m^2, V, um^2/s). A bare number is accepted only
+internal unit of its dimension (um, s, K, J/m^2, V, um^2/s, A/m^2). A bare number is accepted only
 for dimensionless values, so a length can never be silently read in the wrong unit.
 """
 
@@ -18,6 +18,7 @@ UNITS: dict[str, tuple[str, dict[str, float]]] = {
     "energy_per_area": ("J/m^2", {"J/m^2": 1.0, "mJ/m^2": 1e-3}),
     "potential": ("V", {"V": 1.0, "mV": 1e-3}),
     "diffusivity": ("um^2/s", {"um^2/s": 1.0, "cm^2/s": 1e8, "m^2/s": 1e12}),
+    "current_density": ("A/m^2", {"A/m^2": 1.0, "mA/cm^2": 10.0, "uA/cm^2": 1e-2, "A/cm^2": 1e4}),
 }
 
 _QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(\S+)\s*$")

@@ -221,9 +221,6 @@ def test_bad_files_and_options_are_one_line_input_errors(name, tmp_path, capsys)
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.xfail(strict=True, raises=FileExistsError,
-                   reason="cli.main maps FileNotFoundError/NotADirectoryError/... to exit 2 but not FileExistsError, "
-                          "which Path.mkdir raises when --out is an existing regular file")
 def test_out_that_is_a_regular_file_is_an_input_error(tmp_path, capsys):
     regular = tmp_path / "regular_file"
     regular.write_text("not a directory\n")

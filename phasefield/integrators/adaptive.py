@@ -67,10 +67,15 @@ def _all_finite(a):
 
 @pytree
 class AdaptiveStepper:
-    """Wraps an integrator (``step(state, dt)``) with the controller above."""
+    """Wraps an integrator (``step_with_error(state, dt)``) with the controller above.
+
+    ``stop_when(state) -> bool`` (static callable, optional) is an event such as a voltage
+    cut-off: the loop ends after the first accepted step at which it holds.
+    """
 
     integrator: object
     controller: AdaptiveController
+    stop_when: object = static(None)
 
     @property
     def model(self):
@@ -92,9 +97,12 @@ class AdaptiveStepper:
         E0 = self.free_energy(state) if use_energy else jnp.asarray(0.0, dtype)
         tol_t = 1e-12 * jnp.maximum(jnp.abs(t_end), 1.0)
 
+        def stopped(s):
+            return jnp.asarray(False) if self.stop_when is None else self.stop_when(s)
+
         def cond(carry):
             s, _, n_acc, _, streak, failed, _, _ = carry
-            return (s.t < t_end - tol_t) & (n_acc < max_steps) & ~failed
+            return (s.t < t_end - tol_t) & (n_acc < max_steps) & ~failed & ~stopped(s)
 
         def body(carry):
             s, E, n_acc, n_rej, streak, failed, dt_lo, dt_hi = carry
