@@ -137,8 +137,13 @@ def run_deck(config: RunConfig, out: Path, resume: bool = False, progress: bool 
                   f"rejected={int(stats.rejected)} wall={wall:.2f}s\n")
         log.flush()
         bar(state, stats)
-        if every and ((i + 1) % every == 0 or i + 1 == len(sim.output_times)):
-            extra = {"next_output": i + 1, "columns": list(rows[0]), "rows": [list(r.values()) for r in rows]}
+        stopped = float(state.t) < t_out * (1 - 1e-9)  # the stepper's stop event (a cut-off)
+        if every and ((i + 1) % every == 0 or i + 1 == len(sim.output_times) or stopped):
+            extra = {"next_output": len(sim.output_times) if stopped else i + 1,
+                     "columns": list(rows[0]), "rows": [list(r.values()) for r in rows]}
             save_checkpoint(out / "checkpoints", state, extra=extra)
+        if stopped:
+            log.write(f"stop event (cut-off) at t={float(state.t):.6g} {unit}\n")
+            break
     log.close()
     return state, rows

@@ -60,9 +60,9 @@ class Field:
     maximum: float | None = None
 
 
-_LENGTH_UNITS = {"lial_reaction": "length", "pfhub1": "dimensionless"}
-_TIME_UNITS = {"lial_reaction": "time", "pfhub1": "dimensionless"}
-FIELDS = ("X", "mu", "x_ratio", "phase")
+_LENGTH_UNITS = {"lial_reaction": "length", "lial_particle": "length", "pfhub1": "dimensionless"}
+_TIME_UNITS = {"lial_reaction": "time", "lial_particle": "time", "pfhub1": "dimensionless"}
+FIELDS = ("X", "mu", "x_ratio", "phase", "psi")
 
 PROBLEM_SECTIONS: dict[str, dict[str, dict[str, Field]]] = {
     "lial_reaction": {
@@ -88,8 +88,35 @@ PROBLEM_SECTIONS: dict[str, dict[str, dict[str, Field]]] = {
             "noise": Field(default=0.0, minimum=0.0, exclusive_minimum=False, maximum=0.1),
         },
     },
+    "lial_particle": {},  # filled below: the Li-Al physics sections plus geometry and electrochemistry
     "pfhub1": {
         "initial": {"sample_at": Field(default="centres", kind="str", choices=("centres", "nodes"))},
+    },
+}
+
+
+PROBLEM_SECTIONS["lial_particle"] = {
+    "material": PROBLEM_SECTIONS["lial_reaction"]["material"],
+    "energy": PROBLEM_SECTIONS["lial_reaction"]["energy"],
+    "mobility": PROBLEM_SECTIONS["lial_reaction"]["mobility"],
+    "geometry": {
+        "radius": Field("length", REQUIRED, minimum=0.0),
+        "electrolyte_gap": Field("length", None, minimum=0.0),
+    },
+    "initial": {
+        "X": Field(default=0.02, minimum=0.0, exclusive_minimum=False, maximum=1.0),
+    },
+    "electrochemistry": {
+        "exchange_current": Field("current_density", "1 mA/cm^2", minimum=0.0),
+        "alpha_a": Field(default=0.5, minimum=0.0, maximum=1.0),
+        "alpha_c": Field(default=0.5, minimum=0.0, maximum=1.0),
+        "control": Field(kind="str", default="galvanostatic", choices=("galvanostatic", "potentiostatic")),
+        "current": Field("current_density", "1 mA/cm^2"),
+        "potential": Field("potential", "0.1 V"),
+    },
+    "protocol": {
+        "lower_cutoff": Field("potential", "0.01 V"),
+        "upper_cutoff": Field("potential", "1.5 V"),
     },
 }
 

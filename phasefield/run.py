@@ -78,8 +78,8 @@ class Progress:
 
 
 def advance_to(stepper, state, t_out: float, max_steps: int = 1_000_000):
-    """One jitted adaptive chunk to ``t_out``; returns ``(state, stats)`` or raises
-    ``SimulationError`` with what happened and what to try."""
+    """One jitted adaptive chunk to ``t_out`` (or to the stepper's stop event); returns
+    ``(state, stats)`` or raises ``SimulationError`` with what happened and what to try."""
     state, stats = _ADVANCE(stepper, state, jnp.asarray(t_out, state.X.dtype), max_steps)
     if bool(stats.failed):
         raise SimulationError(
@@ -87,7 +87,8 @@ def advance_to(stepper, state, t_out: float, max_steps: int = 1_000_000):
             f"{int(stats.rejected)} rejections): the problem may be unstable; try a smaller "
             f"error_tol or check the parameters"
         )
-    if float(state.t) < t_out * (1 - 1e-9):
+    stopped = stepper.stop_when is not None and bool(stepper.stop_when(state))
+    if float(state.t) < t_out * (1 - 1e-9) and not stopped:
         raise SimulationError(
             f"reached max_steps_per_output={max_steps} at t={float(state.t):.6g} before the "
             f"output time {t_out:.6g}; raise integrator.max_steps_per_output or error_tol"

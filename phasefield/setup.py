@@ -67,28 +67,115 @@ def build(config: RunConfig) -> Simulation:
                         f"{list(shape)}; use a smaller grid") from None
 
 
+def _lial_physics(config: RunConfig, grid: Grid, dtype):
+    """The Li-Al energy and mobility from the [material], [energy] and [mobility] sections."""
+    from phasefield.energies.lial import lial_energy
+    from phasefield.mobility import lial_mobility
+
+    mat, en, mo = config["material"], config["energy"], config["mobility"]
+    delta = en["delta"] if en["delta"] is not None else 4 * max(grid.spacing)
+    if delta < 2 * max(grid.spacing):
+        raise DeckError("energy.delta", f"interface width {delta:g} um is under 2 cells of "
+                        f"{max(grid.spacing):g} um; use at least 3-4 cells")
+    energy = lial_energy(sigma=en["sigma"], delta=delta, V1=en["plateau"],
+                         molar_volume=en["molar_volume_cm3"] * 1e-6, dtype=dtype)
+    mobility = lial_mobility(T=mat["temperature"], D_li=mo["li_diffusivity"] / 1e8,
+                             x_va_floor=mo["beta_vacancy_floor"], alpha_scale=mo["alpha_diffusivity_scale"],
+                             interpolation=mo["interpolation"], dtype=dtype)
+    return energy, mobility
+
+
+def _controller(config: RunConfig, bounds) -> AdaptiveController:
+    integ = config["integrator"]
+    return AdaptiveController(error_tol=integ["error_tol"], lower=bounds[0], upper=bounds[1],
+                              dt_max=integ["dt_max"] if integ["dt_max"] is not None else 1e30)
+
+
+def _selected_fields(config: RunConfig, field_makers: dict):
+    for name in config["output"]["fields"]:
+        if name not in field_makers:
+            raise DeckError("output.fields", f"{name!r} is not available for problem {config.problem!r}; "
+                            f"choose from {', '.join(field_makers)}")
+    selected = {field_makers[n][0]: field_makers[n][1] for n in config["output"]["fields"]}
+    return lambda s: {name: np.asarray(make(s)) for name, make in selected.items()}
+
+
+def _build_particle(config: RunConfig, dtype) -> Simulation:
+    """A Li-Al particle against the solid electrolyte under Butler-Volmer kinetics."""
+    from phasefield.constants import FARADAY
+    from phasefield.electrochem import ButlerVolmer, Galvanostatic, Potentiostatic
+    from phasefield.problems.lial_particle import particle_problem
+
+    g, run, out = config["grid"], config["run"], config["output"]
+    grid = Grid.create(g["shape"], g["spacing"], g["bc"])
+    energy, mobility = _lial_physics(config, grid, dtype)
+    ec, geo, proto = config["electrochemistry"], config["geometry"], config["protocol"]
+    a = lambda v: jnp.asarray(v, dtype=dtype)  # noqa: E731
+    kinetics = ButlerVolmer(a(ec["exchange_current"]), a(ec["alpha_a"]), a(ec["alpha_c"]),
+                            a(config["material"]["temperature"]), a(float(energy.molar_volume)))
+    if ec["control"] == "galvanostatic":
+        control = Galvanostatic(a(ec["current"]))
+    else:
+        control = Potentiostatic(a(ec["potential"]))
+    try:
+        model, state = particle_problem(grid, geo["radius"], energy, mobility, kinetics, control,
+                                        X0=config["initial"]["X"], gap=geo["electrolyte_gap"], dtype=dtype)
+    except ValueError as err:
+        raise DeckError("geometry.radius", str(err)) from None
+    domain = model.domain
+    phi = lambda s: model.electrode_potential(s, grid)  # noqa: E731
+    lithiating = ec["control"] == "galvanostatic" and ec["current"] > 0
+
+    def stop_when(s):
+        p = phi(s)
+        return p < proto["lower_cutoff"] if lithiating else p > proto["upper_cutoff"]
+
+    U0 = float(grid.integrate(model.conserved(state)))
+    solid = float(grid.integrate(domain.psi))
+    to_mAh_cm2 = 1e-6 / float(energy.molar_volume) * FARADAY / 3.6e4 / float(domain.face_area)
+
+    def observe(s):
+        U = float(grid.integrate(model.conserved(s)))
+        Xm = U / solid
+        psi = domain.psi
+        a_, b_, li = (float(jnp.sum(psi * f.astype(psi.dtype)) / jnp.sum(psi)) for f in
+                      [(s.X < 0.5 * (energy.Xa + energy.Xb)),
+                       (s.X >= 0.5 * (energy.Xa + energy.Xb)) & (s.X < 0.5 * (energy.Xc + energy.XLi)),
+                       (s.X >= 0.5 * (energy.Xc + energy.XLi))])
+        return {"voltage_V": float(phi(s)), "capacity_mAh_per_cm2": (U - U0) * to_mAh_cm2,
+                "x_mean_Li_per_Al": Xm / (1 - Xm), "alpha_fraction": a_, "beta_fraction": b_,
+                "Li_metal_fraction": li, "free_energy_J_per_mol_um^d": float(model.free_energy(s, grid))}
+
+    fields = _selected_fields(config, {
+        "X": ("X", lambda s: s.X),
+        "mu": ("mu_J_per_mol", lambda s: model.driving_forces(s, grid)[0]),
+        "x_ratio": ("x_Li_per_Al", lambda s: s.X / (1.0 - s.X)),
+        "phase": ("phase_0alpha_1beta_2Li", lambda s: obs.phase_labels(s.X, energy)),
+        "psi": ("psi", lambda s: domain.psi),
+    })
+    dt0 = config["integrator"]["dt_initial"] or float(state.dt)
+    from phasefield._pytree import replace
+
+    state = replace(state, dt=jnp.asarray(dt0, dtype))
+    stepper = AdaptiveStepper(SemiImplicit(model, grid), _controller(config, (-0.1, 1.1)), stop_when=stop_when)
+    times = _output_times(run["t_end"], out["count"], out["spacing"], 100 * dt0)
+    return Simulation(grid, stepper, state, observe, fields, times, "s",
+                      config["integrator"]["max_steps_per_output"])
+
+
 def _build(config: RunConfig) -> Simulation:
     dtype = jnp.float64 if config["run"]["precision"] == "float64" else jnp.float32
     g = config["grid"]
     integ = config["integrator"]
     run = config["run"]
+    if config.problem == "lial_particle":
+        return _build_particle(config, dtype)
     if config.problem == "lial_reaction":
-        from phasefield.energies.lial import lial_energy
-        from phasefield.mobility import lial_mobility
         from phasefield.problems.lial_reaction import li_particle_in_al
 
         grid = Grid.create(g["shape"], g["spacing"], g["bc"])
-        mat, en, mo, ini = config["material"], config["energy"], config["mobility"], config["initial"]
-        delta = en["delta"] if en["delta"] is not None else 4 * max(grid.spacing)
-        if delta < 2 * max(grid.spacing):
-            raise DeckError("energy.delta", f"interface width {delta:g} um is under 2 cells of "
-                            f"{max(grid.spacing):g} um; use at least 3-4 cells")
-        energy = lial_energy(sigma=en["sigma"], delta=delta, V1=en["plateau"],
-                             molar_volume=en["molar_volume_cm3"] * 1e-6, dtype=dtype)
-        mobility = lial_mobility(T=mat["temperature"], D_li=mo["li_diffusivity"] / 1e8,
-                                 x_va_floor=mo["beta_vacancy_floor"],
-                                 alpha_scale=mo["alpha_diffusivity_scale"],
-                                 interpolation=mo["interpolation"], dtype=dtype)
+        ini = config["initial"]
+        energy, mobility = _lial_physics(config, grid, dtype)
         try:
             model, state = li_particle_in_al(grid, ini["radius"], X_matrix=ini["X_matrix"], energy=energy,
                                              mobility=mobility, noise=ini["noise"], seed=run["seed"], dtype=dtype)
@@ -132,20 +219,8 @@ def _build(config: RunConfig) -> Simulation:
     from phasefield._pytree import replace
 
     state = replace(state, dt=jnp.asarray(dt0, dtype))
-    controller = AdaptiveController(
-        error_tol=integ["error_tol"], lower=bounds[0], upper=bounds[1],
-        dt_max=integ["dt_max"] if integ["dt_max"] is not None else 1e30,
-    )
-    stepper = AdaptiveStepper(SemiImplicit(model, grid), controller)
+    stepper = AdaptiveStepper(SemiImplicit(model, grid), _controller(config, bounds))
     out = config["output"]
     times = _output_times(run["t_end"], out["count"], out["spacing"], 100 * dt0)
-    for name in out["fields"]:
-        if name not in field_makers:
-            raise DeckError("output.fields", f"{name!r} is not available for problem {config.problem!r}; "
-                            f"choose from {', '.join(field_makers)}")
-    selected = {field_makers[n][0]: field_makers[n][1] for n in out["fields"]}
-
-    def fields(s):
-        return {name: np.asarray(make(s)) for name, make in selected.items()}
-
+    fields = _selected_fields(config, field_makers)
     return Simulation(grid, stepper, state, observe, fields, times, unit, integ["max_steps_per_output"])

@@ -16,6 +16,7 @@ INPUTS = sorted(Path(__file__).resolve().parents[1].glob("inputs/*.toml"))
 REDUCED = {
     "lial_reaction_2d": ["grid.shape=[32,32]", "initial.radius=\"40 nm\"", "run.t_end=\"0.2 us\"", "output.count=3"],
     "lial_reaction_3d": ["grid.shape=[12,12,12]", "initial.radius=\"15 nm\"", "run.t_end=\"0.05 us\"", "output.count=3"],
+    "lial_particle_2d": ["run.t_end=\"0.05 s\"", "output.count=3"],
     "pfhub1a": ["grid.shape=[40,40]", "run.t_end=20", "output.count=3"],
 }
 
