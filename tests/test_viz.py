@@ -141,6 +141,21 @@ def test_grain_colouring_follows_eta(spheres):
     assert np.all(grain[near0] == 0) and np.all(grain[~near0] == 1)
 
 
+def test_outside_the_solid_is_not_a_phase(tmp_path):
+    """Smoothed-boundary runs: X outside psi = 1/2 is ignored, so beta-valued X in the
+    electrolyte gives no beta surface, while the solid's own surface is one closed piece."""
+    grid = Grid.create((16, 16, 16), 1.0, "noflux")
+    r = np.sqrt(sum((c - 8.0) ** 2 for c in grid.coordinates()))
+    psi = 0.5 * (1.0 - np.tanh((r - 5.0) / 1.0))
+    X = np.where(psi >= 0.5, 0.02, 0.40)
+    write_vti(tmp_path / "s.vti", grid, {"X": X, "psi": psi})
+    mesh = rio.read_snapshot(tmp_path / "s.vti")
+    assert view3d.count_components(view3d.isosurface(mesh, "X", rio.LIAL_BETA_CUT)) == 1  # unmasked
+    parts = view3d.beta_mesh(mesh, rio.Run(tmp_path, {"problem": "lial_particle"}))
+    assert view3d.count_components(parts["beta"]) == 0
+    assert view3d.count_components(parts["solid"]) == 1
+
+
 def test_alpha_shell_is_the_face_neighbours_of_beta():
     X = np.full((5, 5, 5), 0.02)
     X[2, 2, 2] = 0.45

@@ -78,8 +78,10 @@ def _field_panels(fig, spec, run: rio.Run) -> None:
         k = a.shape[2] // 2
         name = rio.multi_component(last)
         grains = np.argmax(rio.cell_array(last, name), axis=0)[:, :, k] if name else None
+        psi = rio.cell_array(last, "psi")[:, :, k] if "psi" in last.cell_data.keys() else None
         view3d.draw_array(axes[2], a[:, :, k], last.spacing[:2], last.origin[:2], field, ph, run,
-                          f"section z = {last.origin[2] + (k + 0.5) * last.spacing[2]:.4g}", grains=grains)
+                          f"section z = {last.origin[2] + (k + 0.5) * last.spacing[2]:.4g}", grains=grains,
+                          psi=psi)
     else:
         picks = sorted({0, len(steps) // 2, len(steps) - 1})
         while len(picks) < 3:

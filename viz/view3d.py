@@ -103,9 +103,28 @@ def _nearest_cell_values(mesh, points: np.ndarray, values_flat: np.ndarray) -> n
     return values_flat[idx[:, 0] + dims[0] * (idx[:, 1] + dims[1] * idx[:, 2])]
 
 
+SOLID = 0.5  # psi above which a cell counts as solid (smoothed-boundary runs)
+
+
+def solid_only(mesh, field: str, fill: float):
+    """A copy of ``mesh`` whose ``field`` is ``fill`` outside the solid (``psi < 1/2``).
+
+    In a smoothed-boundary run X is only meaningful where psi ~ 1: outside, it is the ratio
+    of two floored numbers. Filling with an alpha value closes the phase surfaces at the
+    solid's edge; NaN hides the outside in coloured slices. Without ``psi``, ``mesh`` itself.
+    """
+    if "psi" not in mesh.cell_data.keys():
+        return mesh
+    out = mesh.copy()
+    psi = np.asarray(mesh.cell_data["psi"])
+    out.cell_data[field] = np.where(psi >= SOLID, np.asarray(mesh.cell_data[field]), fill)
+    return out
+
+
 def beta_mesh(mesh, run: rio.Run):
     """Surfaces and masks of one 3D snapshot: a dict of PolyData/UnstructuredGrid pieces."""
     field, ph = rio.scalar_field(mesh, run)
+    mesh = solid_only(mesh, field, 0.0)
     X = rio.cell_array(mesh, field)
     parts = {"field": field, "phases": ph}
     parts["beta"] = isosurface(mesh, field, ph.beta_cut)
@@ -138,6 +157,7 @@ def render_3d(mesh, run: rio.Run, title: str = "", clip: str | None = None, slic
     field, ph = parts["field"], parts["phases"]
     X = np.asarray(mesh.cell_data[field])
     clim = clim or ph.vrange or (float(X.min()), float(X.max()))
+    sliced = solid_only(mesh, field, np.nan)
     bounds = np.asarray(mesh.bounds, float)
     centre = 0.5 * (bounds[0::2] + bounds[1::2])
 
@@ -175,9 +195,9 @@ def render_3d(mesh, run: rio.Run, title: str = "", clip: str | None = None, slic
             axis = axis.strip()
             if axis not in ("x", "y", "z"):
                 raise rio.RunDirError(f"--slice takes axes among x,y,z; got {axis!r}")
-            sl = mesh.slice(normal=axis, origin=centre)
+            sl = sliced.slice(normal=axis, origin=centre)
             p.add_mesh(cut(sl), scalars=field, cmap="viridis", clim=clim, opacity=0.9,
-                       scalar_bar_args=scalar_args)
+                       nan_color="lightgrey", nan_opacity=0.3, scalar_bar_args=scalar_args)
     if title:
         p.add_text(title, font_size=10, color="black")
     cuts = f"beta: {field} >= {ph.beta_cut:.4g}" + (f"   Li metal: {field} >= {ph.li_cut:.3g}" if ph.li_cut else "")
@@ -203,16 +223,27 @@ def draw_2d(ax, mesh, run: rio.Run, title: str = "", clim=None, colorbar: bool =
         a, h, o = a[:, None], h + [h[0]], o + [0.0]
     name = rio.multi_component(mesh)
     grains = np.argmax(rio.cell_array(mesh, name), axis=0) if name is not None else None
-    return draw_array(ax, a, h, o, field, ph, run, title, clim, colorbar, grains)
+    psi = rio.cell_array(mesh, "psi") if "psi" in mesh.cell_data.keys() else None
+    if psi is not None and psi.ndim == 1:
+        psi = psi[:, None]
+    if psi is not None:  # X means nothing outside the solid: leave it blank (see solid_only)
+        a = np.where(psi >= SOLID, a, np.nan)
+    return draw_array(ax, a, h, o, field, ph, run, title, clim, colorbar, grains, psi)
 
 
-def draw_array(ax, a, spacing, origin, field, ph, run, title="", clim=None, colorbar=True, grains=None):
+def draw_array(ax, a, spacing, origin, field, ph, run, title="", clim=None, colorbar=True, grains=None,
+               psi=None):
     """Image of a 2D cell array ``a[i, j]`` (x along i) with contours at the phase cuts:
-    white at alpha/beta, red at beta/Li metal, black grain boundaries where ``grains`` differ."""
+    white at alpha/beta, red at beta/Li metal, black grain boundaries where ``grains`` differ,
+    and the solid's edge ``psi = 1/2`` dashed grey where a ``psi`` field is given."""
     h, o = [float(v) for v in spacing], [float(v) for v in origin]
     extent = (o[0], o[0] + a.shape[0] * h[0], o[1], o[1] + a.shape[1] * h[1])
+    import matplotlib
+
+    a = np.ma.masked_invalid(a)
     vmin, vmax = clim or ph.vrange or (float(a.min()), float(a.max()))
-    im = ax.imshow(a.T, origin="lower", extent=extent, cmap="viridis", vmin=vmin, vmax=vmax,
+    cmap = matplotlib.colormaps["viridis"].with_extremes(bad="0.88")
+    im = ax.imshow(a.T, origin="lower", extent=extent, cmap=cmap, vmin=vmin, vmax=vmax,
                    interpolation="nearest")
     xc = o[0] + (np.arange(a.shape[0]) + 0.5) * h[0]
     yc = o[1] + (np.arange(a.shape[1]) + 0.5) * h[1]
@@ -223,8 +254,10 @@ def draw_array(ax, a, spacing, origin, field, ph, run, title="", clim=None, colo
         if grains is not None and grains.min() != grains.max():
             g = np.asarray(grains, float)
             ax.contour(xc, yc, g.T, levels=np.arange(g.max()) + 0.5, colors="black", linewidths=0.6)
+        if psi is not None and psi.min() < 0.5 < psi.max():
+            ax.contour(xc, yc, psi.T, levels=[0.5], colors="0.6", linewidths=1.0, linestyles="dashed")
     ax.set_aspect("equal")
-    unit = " (um)" if run.problem == "lial_reaction" else ""
+    unit = " (um)" if run.problem.startswith("lial") else ""
     ax.set_xlabel("x" + unit)
     ax.set_ylabel("y" + unit)
     if title:
