@@ -1,6 +1,7 @@
 """Inspection scripts in viz/ (headless): the beta isosurface of a synthetic field has the
-number of components and the volumes put into it; the alpha-shell mask is exact on a single
-beta cell; renders of real 2D/3D runs, the animation, plots, sweep plot and report are
+number of components and the volumes put into it, and its domain sizes are the sphere
+diameters; the alpha-shell mask is exact on a single beta cell; X outside a smoothed-boundary
+solid makes no phase; renders of real 2D/3D runs, the animation, plots, sweep plot and report are
 written and are not blank (pixel spread, many colours, a non-background fraction), and the
 3D render shows the Li-metal surface in its colour; capacity from x is 993.3 mAh/g per Li/Al.
 The package itself imports neither pyvista nor matplotlib."""
@@ -129,6 +130,18 @@ def test_isosurface_has_three_components_of_the_right_volume(spheres):
     assert view3d.count_components(li) == 1
     # above the largest value there is nothing
     assert view3d.count_components(view3d.isosurface(mesh, "X", 1.5)) == 0
+
+
+def test_domain_sizes_are_the_sphere_diameters(spheres, tmp_path):
+    run = rio.load_run(spheres)
+    mesh = rio.read_snapshot(spheres / "fields" / "step_00000.vti")
+    # cells with X >= cut are those with centres inside r = R: (6 V / pi)^(1/3) ~ 2 R
+    np.testing.assert_allclose(view3d.domain_sizes(mesh, run, "beta+Li"), 2 * RADIUS, rtol=0.03)
+    assert view3d.domain_sizes(mesh, run, "Li").size == 1
+    assert view3d.domain_sizes(mesh, run, "beta").size == 3  # the Li core leaves a shell
+    png = tmp_path / "sizes.png"
+    assert plots.main([str(spheres), "--sizes", "beta+Li", "--out", str(png)]) == 0
+    assert_not_blank(png)
 
 
 def test_grain_colouring_follows_eta(spheres):

@@ -12,7 +12,9 @@ Panels:
   ``potential`` or ``phi`` and ending in ``_V``): capacity from a ``capacity*`` column, else
   from the mean Li/Al ratio ``x`` as ``x F / (3.6 M_Al) = 993.3 x`` mAh/g(Al);
 * sizes against time when size columns exist (names containing ``size``, ``radius`` or
-  ``diameter``).
+  ``diameter``);
+* with ``--sizes [beta|beta+Li|Li]``, the histogram of domain sizes (equivalent diameters of
+  connected regions of that phase) in the last field snapshot.
 
 Writes ``RUN_DIR/plots.png`` by default.
 """
@@ -130,22 +132,44 @@ def draw_sizes(ax, run, obs) -> bool:
     return True
 
 
-def make_figure(run: rio.Run):
-    """The plots page of a run as a matplotlib Figure."""
+def draw_domain_sizes(ax, run: rio.Run, phase: str = "beta", index: int = -1) -> bool:
+    """Histogram of the equivalent diameters of the ``phase`` domains in snapshot ``index``
+    (``view3d.domain_sizes``); needs fields.pvd and pyvista. False if there are no domains."""
+    import view3d
+
+    index, t, path = run.step(index)
+    d = view3d.domain_sizes(rio.read_snapshot(path), run, phase)
+    if d.size == 0:
+        return False
+    unit = " (um)" if run.problem.startswith("lial") else ""
+    ax.hist(d, bins=np.linspace(0.0, 1.1 * d.max(), min(20, max(5, d.size)) + 1), color="#2b6cb0",
+            edgecolor="black")
+    ax.set_xlabel(f"equivalent diameter{unit}")
+    ax.set_ylabel("domains")
+    ax.set_title(f"{phase} domains at t = {rio.format_time(t, run.time_unit)}: {d.size}, "
+                 f"median {np.median(d):.3g}", fontsize=9)
+    return True
+
+
+def make_figure(run: rio.Run, sizes: str | None = None):
+    """The plots page of a run as a matplotlib Figure; ``sizes`` (a phase, e.g. "beta") adds
+    the domain-size histogram of the last snapshot."""
     import matplotlib.pyplot as plt
 
     obs = run.observables()
     tcol, _, _ = time_axis(run, obs)
     fractions = fraction_columns(obs)
-    sizes = [c for c in obs if SIZE.search(c)]
+    size_cols = [c for c in obs if SIZE.search(c)]
     wanted = []
     if fractions:
         wanted.append(draw_phase_fractions)
     if voltage_capacity(obs) is not None:
         wanted.append(lambda ax, r, o: draw_voltage(ax, o))
-    if sizes:
+    if size_cols:
         wanted.append(draw_sizes)
-    cols = [c for c in series_columns(obs, tcol) if c not in fractions and c not in sizes]
+    if sizes:
+        wanted.append(lambda ax, r, o: draw_domain_sizes(ax, r, sizes) or ax.set_title("no domains"))
+    cols = [c for c in series_columns(obs, tcol) if c not in fractions and c not in size_cols]
     n = len(cols) + len(wanted)
     ncol = min(3, max(n, 1))
     nrow = max(1, math.ceil(n / ncol))
@@ -166,6 +190,8 @@ def main(argv=None) -> int:
     ap.add_argument("run_dir")
     ap.add_argument("--out", help="PNG path (default RUN_DIR/plots.png)")
     ap.add_argument("--show", action="store_true", help="open a window instead of writing a file")
+    ap.add_argument("--sizes", nargs="?", const="beta", choices=("beta", "beta+Li", "Li"),
+                    help="add the domain-size histogram of the last snapshot (needs pyvista)")
     args = ap.parse_args(argv)
     import matplotlib
 
@@ -175,7 +201,7 @@ def main(argv=None) -> int:
 
     try:
         run = rio.load_run(args.run_dir)
-        fig = make_figure(run)
+        fig = make_figure(run, args.sizes)
     except (rio.RunDirError, OSError) as err:
         print(f"plots: {err}", file=sys.stderr)
         return 2

@@ -6,7 +6,8 @@ adds the deck, the final observables and the versions as text).
 The page holds: field images (2D runs: the first, middle and last snapshots with the phase
 contours; 3D runs: the last snapshot rendered whole and clipped at x = L_x/2, and its
 mid-plane section z = L_z/2), the plots of ``viz/plots.py`` that matter most (phase fractions,
-free energy, the conserved amount, voltage against capacity when present), the deck, the
+free energy, the conserved amount, voltage against capacity when present, the beta domain
+sizes of the last snapshot), the deck, the
 final row of ``observables.csv`` and the versions that produced and rendered the run.
 """
 
@@ -26,7 +27,7 @@ import _runio as rio  # noqa: E402
 import plots  # noqa: E402
 import view3d  # noqa: E402
 
-DECK_LINES = 38
+DECK_LINES = 32
 
 
 def _renderer_versions() -> dict:
@@ -95,7 +96,8 @@ def _field_panels(fig, spec, run: rio.Run) -> None:
 
 
 def _plot_panels(fig, spec, run: rio.Run) -> None:
-    """Middle row: phase fractions (or voltage), free energy, conserved amount."""
+    """Middle row: phase fractions, voltage against capacity, free energy, conserved amount
+    (the first three that exist), and the beta domain sizes of the last snapshot."""
     obs = run.observables()
     tcol, _, _ = plots.time_axis(run, obs)
     draws = []
@@ -107,7 +109,10 @@ def _plot_panels(fig, spec, run: rio.Run) -> None:
     series.sort(key=lambda c: (not c.startswith("free_energy"), not c.startswith(("total", "mean")), ))
     for c in series:
         draws.append(lambda ax, c=c: plots.draw_series([ax], run, obs, [c]))
-    for k, draw in enumerate(draws[:3]):
+    draws = draws[:3]
+    if (run.path / "fields.pvd").is_file():
+        draws.append(lambda ax: plots.draw_domain_sizes(ax, run, "beta") or ax.set_axis_off())
+    for k, draw in enumerate(draws[:4]):
         draw(fig.add_subplot(spec[k]))
 
 
@@ -169,7 +174,8 @@ def make_report(run: rio.Run, out_dir: Path) -> tuple[Path, Path]:
         ax = fig.add_subplot(grid[0, :])
         ax.set_axis_off()
         ax.text(0.5, 0.5, "no fields.pvd: this run wrote no field snapshots", ha="center")
-    _plot_panels(fig, [grid[1, k] for k in range(3)], run)
+    middle = grid[1, :].subgridspec(1, 4, wspace=0.3)
+    _plot_panels(fig, [middle[0, k] for k in range(4)], run)
     _text_panels(fig, [grid[2, k] for k in range(3)], run)
     png = out_dir / "report.png"
     fig.savefig(png)

@@ -144,6 +144,33 @@ def beta_mesh(mesh, run: rio.Run):
     return parts
 
 
+def domain_sizes(mesh, run: rio.Run, phase: str = "beta") -> np.ndarray:
+    """Equivalent diameters of the connected domains of one phase in a snapshot (sorted).
+
+    ``phase``: "beta" (``beta_cut <= X < li_cut``), "beta+Li" (``X >= beta_cut``) or "Li"
+    (``X >= li_cut``). Cells sharing a point belong to one domain (VTK connectivity; a domain
+    that crosses a periodic face counts as two). The diameter of a domain of measure V
+    (cell volumes, or areas in 2D; outside-solid cells excluded) is ``(6 V / pi)^(1/3)`` in 3D
+    and ``2 (V / pi)^(1/2)`` in 2D, in the run's length unit (um for Li-Al).
+    """
+    field, ph = rio.scalar_field(mesh, run)
+    mesh = solid_only(mesh, field, 0.0)
+    X = np.asarray(mesh.cell_data[field])
+    li = ph.li_cut if ph.li_cut is not None else np.inf
+    mask = {"beta": (X >= ph.beta_cut) & (X < li), "beta+Li": X >= ph.beta_cut, "Li": X >= li}[phase]
+    if not mask.any():
+        return np.zeros(0)
+    cells = mesh.copy()
+    cells.cell_data["_in"] = mask.astype(np.uint8)
+    picked = cells.threshold(0.5, scalars="_in", preference="cell").connectivity()
+    region = np.asarray(picked.cell_data["RegionId"])
+    ndim = len(rio.grid_shape(mesh))
+    h = [s for s, d in zip(mesh.spacing, mesh.dimensions) if d > 1]
+    measure = np.bincount(region) * float(np.prod(h))
+    d = (6.0 * measure / np.pi) ** (1.0 / 3.0) if ndim == 3 else 2.0 * np.sqrt(measure / np.pi)
+    return np.sort(d)
+
+
 # ---------------------------------------------------------------------------- 3D
 def render_3d(mesh, run: rio.Run, title: str = "", clip: str | None = None, slices: str | None = None,
               plotter=None, off_screen: bool = True, window_size=(900, 700), show_shell: bool = True,
