@@ -21,6 +21,7 @@ import csv
 import json
 import math
 import os
+import re
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -231,6 +232,16 @@ def scalar_field(mesh, run: Run) -> tuple[str, Phases]:
     if not scalars:
         raise RunDirError(f"no scalar cell field in the snapshot (found {names})")
     return scalars[0], phases
+
+
+def window_size(text: str) -> tuple[int, int]:
+    """``"900x700"`` -> ``(900, 700)`` (an argparse type)."""
+    import argparse
+
+    m = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
+    if m is None or min(int(m.group(1)), int(m.group(2))) < 16:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT in pixels such as 900x700, got {text!r}")
+    return int(m.group(1)), int(m.group(2))
 
 
 def format_time(t: float, unit: str) -> str:

@@ -105,7 +105,7 @@ def main(argv=None) -> int:
     ap.add_argument("--clip", choices=("x", "y", "z"))
     ap.add_argument("--slice", nargs="?", const="x,y,z", default=None, metavar="AXES")
     ap.add_argument("--frames", action="store_true", help="write a PNG sequence instead of a GIF")
-    ap.add_argument("--size", default="720x560", help="frame size WxH in pixels")
+    ap.add_argument("--size", type=rio.window_size, default="720x560", help="frame size WxH in pixels")
     args = ap.parse_args(argv)
     rio.prepare_headless()
     try:
@@ -114,7 +114,7 @@ def main(argv=None) -> int:
     except (rio.RunDirError, OSError) as err:
         print(f"animate: {err}", file=sys.stderr)
         return 2
-    size = tuple(int(v) for v in args.size.lower().split("x"))
+    size = args.size
     frames = render_frames(run, args.every, args.clip, args.slice, size)
     out = Path(args.out) if args.out else run.path / "animation.gif"
     if not args.frames and write_gif(frames, out, args.fps):

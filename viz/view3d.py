@@ -334,7 +334,7 @@ def main(argv=None) -> int:
                     help="add slices through the centre (default x,y,z)")
     ap.add_argument("--no-shell", action="store_true", help="hide the alpha shell cells")
     ap.add_argument("--out", help="write a PNG here (off-screen) instead of opening a window")
-    ap.add_argument("--size", default="900x700", help="image size WxH in pixels")
+    ap.add_argument("--size", type=rio.window_size, default="900x700", help="image size WxH in pixels")
     args = ap.parse_args(argv)
     rio.prepare_headless()
     try:
@@ -343,7 +343,7 @@ def main(argv=None) -> int:
     except (rio.RunDirError, OSError) as err:
         print(f"view3d: {err}", file=sys.stderr)
         return 2
-    size = tuple(int(v) for v in args.size.lower().split("x"))
+    size = args.size
     interactive = args.out is None and rio.has_display()
     out = Path(args.out) if args.out else run.path / f"view_step_{index:05d}.png"
     mesh = rio.read_snapshot(path)
