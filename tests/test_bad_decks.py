@@ -66,7 +66,7 @@ BAD_DECKS = {
     "float-for-integer": Bad((PF, "count = 8", "count = 8.5"), "output.count", "expected an integer"),
     "table-for-section-array": Bad((PF, "[initial]", "[[initial]]"), "initial", "expected a [initial] table"),
     "string-for-list": Bad((PF, 'fields = ["X", "mu"]', 'fields = "X"'), "output.fields", "expected a list of strings"),
-    "problem-as-list": Bad((PF, 'problem = "pfhub1"', 'problem = ["pfhub1"]'), "run.problem", "expected one of lial_reaction, pfhub1"),
+    "problem-as-list": Bad((PF, 'problem = "pfhub1"', 'problem = ["pfhub1"]'), "run.problem", "expected one of lial_reaction"),
     # sizes and grid shapes
     "negative-spacing": Bad((LIAL, 'spacing = "5 nm"', 'spacing = "-5 nm"'), "grid.spacing", "must be > 0"),
     "negative-radius": Bad((LIAL, 'radius = "80 nm"', 'radius = "-80 nm"'), "initial.radius", "must be > 0"),
@@ -89,7 +89,7 @@ BAD_DECKS = {
     "unknown-section": Bad((PF, "[initial]", "[intial]"), "intial", "unknown section; did you mean 'initial'?"),
     "unknown-choice": Bad((PF, 'bc = "periodic"', 'bc = "periodc"'), "grid.bc", "did you mean 'periodic'?"),
     "unknown-precision": Bad((LIAL, 'precision = "float64"', 'precision = "float16"'), "run.precision", "float64, float32"),
-    "unknown-problem": Bad((PF, 'problem = "pfhub1"', 'problem = "pfhub2"'), "run.problem", "expected one of lial_reaction, pfhub1"),
+    "unknown-problem": Bad((PF, 'problem = "pfhub1"', 'problem = "pfhub2"'), "run.problem", "expected one of lial_reaction"),
     "missing-run-section": Bad((PF, '[run]\nproblem = "pfhub1"\nt_end = 1000\n', ""), "run", "it names the problem and t_end"),
     "missing-grid-section": Bad((PF, '[grid]\nshape = [200, 200]\nspacing = 1.0\nbc = "periodic"\n', ""), "grid.shape", "required"),
     "missing-key": Bad((LIAL, 'radius = "80 nm"           # Li particle radius\n', ""), "initial.radius", "required"),
