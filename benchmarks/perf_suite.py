@@ -55,6 +55,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Optional
 
 import jax
 import jax.numpy as jnp
@@ -113,8 +114,9 @@ def _block(tree):
     return jax.tree_util.tree_map(lambda x: x.block_until_ready(), tree)
 
 
-def time_compiled(fn, args, repeats: int) -> tuple[float, float, list[float]]:
-    """``(compile_s, first_call_s, [steady_s...])`` of ``jax.jit(fn)(*args)``."""
+def time_compiled(fn, args, repeats: int, keep: Optional[list] = None) -> tuple[float, float, list[float]]:
+    """``(compile_s, first_call_s, [steady_s...])`` of ``jax.jit(fn)(*args)``; the last
+    output is appended to ``keep`` when given."""
     t0 = time.perf_counter()
     compiled = jax.jit(fn).lower(*args).compile()
     compile_s = time.perf_counter() - t0
@@ -124,8 +126,10 @@ def time_compiled(fn, args, repeats: int) -> tuple[float, float, list[float]]:
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        _block(compiled(*args))
+        out = _block(compiled(*args))
         times.append(time.perf_counter() - t0)
+    if keep is not None:
+        keep.append(out)
     return compile_s, first, times
 
 
@@ -189,8 +193,9 @@ def measure_case(model, shape, dtype_name, bc, repeats, budget_cells, bw) -> dic
     cells = int(np.prod(shape))
     n = steps_for(cells, budget_cells)
     run = lambda s: run_fixed(stepper.step, s, n, dt)  # noqa: E731
-    compile_s, first_s, times = time_compiled(run, (state,), repeats)
-    final = jax.jit(run)(state)
+    kept = []
+    compile_s, first_s, times = time_compiled(run, (state,), max(repeats, 1), keep=kept)
+    final = kept[0]
     if final.X.dtype != dtype or not bool(jnp.all(jnp.isfinite(final.X))):
         raise RuntimeError(f"{model} {shape} {dtype_name}: dtype {final.X.dtype} or non-finite result")
     step_s = statistics.median(times) / n

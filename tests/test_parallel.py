@@ -11,7 +11,9 @@ measurements as JSON; the assertions are made here. Checks, in float64:
   is split over 4 devices;
 - one 64 x 64 grid and one 16^3 grid, periodic and no-flux, split in slabs along axis 0 with
   ``shard_grid`` and advanced by ``jax.jit(run_fixed(si.step, ...))`` for 100 steps, equal
-  the single-device run to 1e-12, and their outputs are still split over 4 devices.
+  the single-device run to 1e-12, and their outputs are still split over 4 devices. The
+  64 x 64 no-flux case is Cahn-Hilliard plus two Allen-Cahn grains, so ``eta`` (shape
+  ``(2, 64, 64)``, split along its first spatial axis) is checked as well.
 
 The single-device reference is the same jitted function on an unsharded input (device 0);
 the sharded program differs only by the partitioner's communication and reduction order, so
@@ -35,7 +37,7 @@ SCRIPT = textwrap.dedent(
     import numpy as np
     import phasefield
     from phasefield import parallel
-    from phasefield.energies import DoubleWell, FreeEnergy
+    from phasefield.energies import DoubleWell, FreeEnergy, GrainEnergy
     from phasefield.grid import Grid
     from phasefield.integrators import SemiImplicit
     from phasefield.mobility import ConstantMobility
@@ -70,20 +72,36 @@ SCRIPT = textwrap.dedent(
                        "devices": parallel.devices_spanned(got.X), "split": parallel.is_split(got.X),
                        "spec": str(got.X.sharding.spec)}
 
+    def with_grains(shape, seed):
+        # CH + two Allen-Cahn grains (Moelans energy), a planar boundary plus noise
+        grid = Grid.create(shape, 1.0, "noflux")
+        energy = FreeEnergy(DoubleWell(f64(5.0), f64(0.3), f64(0.7)), kappa=f64(2.0),
+                            grains=GrainEnergy(f64(1.0), f64(1.5)), kappa_eta=f64(1.0))
+        si = SemiImplicit(PhaseFieldModel(energy, ConstantMobility(f64(5.0)), L=f64(1.0)), grid)
+        rng = np.random.default_rng(seed)
+        e0 = 0.5 * (1.0 + np.tanh((grid.coordinates()[0] - 0.5 * shape[0]) / 3.0))
+        e0 = e0 + 0.05 * rng.uniform(-1.0, 1.0, shape)
+        s = initial(shape, seed)
+        return si, State.create(s.X, eta=f64(np.stack([e0, 1.0 - e0])), dt=0.05)
+
     # one grid split in slabs along axis 0
     mesh = parallel.make_mesh(parallel.GRID)
     for shape in [(64, 64), (16, 16, 16)]:
         for bc in ["periodic", "noflux"]:
-            si = stepper(shape, bc, 2.0, 5.0)
-            s0 = initial(shape, 1)
+            if len(shape) == 2 and bc == "noflux":
+                si, s0 = with_grains(shape, 1)
+            else:
+                si, s0 = stepper(shape, bc, 2.0, 5.0), initial(shape, 1)
             run = jax.jit(lambda s: run_fixed(si.step, s, 100, f64(0.05)))
             ref = run(s0)
             got = run(parallel.shard_grid(s0, mesh, axis=0))
-            out[f"{len(shape)}d-{bc}"] = {"err": float(jnp.max(jnp.abs(got.X - ref.X))),
-                                          "change": float(jnp.max(jnp.abs(ref.X - s0.X))),
-                                          "devices": parallel.devices_spanned(got.X),
-                                          "split": parallel.is_split(got.X),
-                                          "spec": str(got.X.sharding.spec)}
+            fields = [(got.X, ref.X, s0.X)] + ([] if s0.eta is None else [(got.eta, ref.eta, s0.eta)])
+            out[f"{len(shape)}d-{bc}"] = {
+                "err": max(float(jnp.max(jnp.abs(g - r))) for g, r, _ in fields),
+                "change": min(float(jnp.max(jnp.abs(r - i))) for _, r, i in fields),
+                "devices": min(parallel.devices_spanned(g) for g, _, _ in fields),
+                "split": all(parallel.is_split(g) for g, _, _ in fields),
+                "spec": [str(g.sharding.spec) for g, _, _ in fields]}
     print("RESULT " + json.dumps(out))
     """
 )
