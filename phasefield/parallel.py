@@ -15,7 +15,11 @@ integrators knows about devices.
   of shape ``(n, *grid.shape)`` alike, scalars (t, dt, step) replicated. ``jax.jit(si.step)``
   keeps the slab layout: stencils (``jnp.roll``, differences) exchange one halo plane, the
   FFT/DCT along the split axis is done by XLA's partitioner with all-to-all transposes.
-  The cells along ``axis`` must divide evenly over the devices.
+  The cells along ``axis`` must divide evenly over the devices. Split axis 0 (the
+  default): with jax 0.10.2 on the CPU, other axes fail inside XLA for some grids (a layout
+  check of the CPU FFT when splitting the middle axis of a 3D grid or the last axis of a 2D
+  no-flux grid; a complex64/complex128 mismatch in the partitioned FFT of a 3D no-flux grid
+  split along axis 1), while axis 0 works for 2D and 3D, periodic and no-flux.
 
 Results are the single-device ones to round-off (the same operations in a possibly
 different reduction order; ``tests/test_parallel.py`` checks 1e-12 in float64).
