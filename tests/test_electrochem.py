@@ -30,7 +30,7 @@ def _two_particles(current=10.0, kinetics_i0=10.0):
     dB = np.hypot(x - 3.6, y - 1.2) - 0.9
     psi = 0.5 * (1 - np.tanh(2 * np.minimum(dA, dB) / width))
     gx, gy = np.gradient(psi, 0.05)
-    surface = np.hypot(gx, gy) * (x < 0.45)  # the electrolyte side of particle A
+    surface = 2 * psi * np.hypot(gx, gy) * (x < 0.45)  # the electrolyte side of particle A
     domain = Domain.create(psi, surface, face_area=grid.lengths[1])
     energy = lial_energy(delta=width)
     kinetics = ButlerVolmer(*(jnp.asarray(v) for v in (kinetics_i0, 0.5, 0.5, 298.15, VM)))

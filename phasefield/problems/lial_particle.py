@@ -4,8 +4,10 @@ Geometry (lengths in um): the slab runs along axis 0 from the solid electrolyte 
 the current collector (x = L0, no flux). A disc/sphere of radius R is centred at
 ``x = gap + R`` so that it touches the electrolyte; psi is the smoothed indicator
 ``psi = [1 - tanh(2 d / w)]/2`` of its signed distance d, with width w. The active surface
-is ``|grad psi|`` on the electrolyte side of the particle, ``x < gap + w``: the contact patch
-(DESIGN 2.4). The current density refers to the projected face area (product of the box
+is ``2 psi |grad psi|`` on the electrolyte side of the particle, ``x < gap + w``: the contact
+patch (DESIGN 2.4). Across the boundary ``int 2 psi |grad psi| dn = int_0^1 2 psi dpsi = 1``, so
+it measures the same area as ``|grad psi|``, but the flux it deposits per unit of solid,
+``2 |grad psi| j``, stays bounded where psi -> 0: Li lands in the solid, not in the pore. The current density refers to the projected face area (product of the box
 lengths across axis 0; in 2D per um of depth).
 """
 
@@ -35,7 +37,7 @@ def particle_domain(grid: Grid, radius: float, gap: float, width: float, dtype=j
     psi = 0.5 * (1.0 - np.tanh(2.0 * d / width))
     grads = np.gradient(psi, *grid.spacing) if grid.ndim > 1 else [np.gradient(psi, grid.spacing[0])]
     magnitude = np.sqrt(sum(g**2 for g in grads))
-    surface = magnitude * (coords[0] < gap + width)
+    surface = 2.0 * psi * magnitude * (coords[0] < gap + width)
     face_area = float(np.prod(grid.lengths[1:])) if grid.ndim > 1 else 1.0
     return Domain.create(psi, surface, face_area, dtype=dtype)
 
