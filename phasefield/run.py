@@ -59,6 +59,7 @@ class Progress:
     def __init__(self, t_end: float, unit: str = "s", stream=sys.stderr, enabled: bool = True):
         self.t_end, self.unit, self.stream, self.enabled = t_end, unit, stream, enabled
         self.start = time.perf_counter()
+        self._last = (0.0, 0.0)  # (simulated time, wall time) at the previous call
 
     def __call__(self, state, stats) -> None:
         if not self.enabled:
@@ -66,7 +67,11 @@ class Progress:
         t = float(state.t)
         wall = time.perf_counter() - self.start
         frac = t / self.t_end if self.t_end > 0 else 1.0
-        eta = wall * (1 - frac) / frac if frac > 0 else float("nan")
+        # ETA from the cost per simulated time of the latest interval, which stays meaningful
+        # for log-spaced outputs (a whole-run average would not)
+        t0, w0 = self._last
+        eta = (wall - w0) / (t - t0) * (self.t_end - t) if t > t0 else float("nan")
+        self._last = (t, wall)
         bar = "#" * int(30 * frac) + "." * (30 - int(30 * frac))
         self.stream.write(
             f"\r[{bar}] t={t:.4g}/{self.t_end:.4g} {self.unit} dt={float(state.dt):.3g} "
