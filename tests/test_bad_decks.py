@@ -58,7 +58,7 @@ class Bad:
 
 BAD_DECKS = {
     # wrong types
-    "string-for-number": Bad((PF, "error_tol = 1e-3", 'error_tol = "small"'), "integrator.error_tol", "expected a plain number"),
+    "string-for-number": Bad((PF, "error_tol = 1e-4", 'error_tol = "small"'), "integrator.error_tol", "expected a plain number"),
     "number-for-string": Bad((LIAL, 'interpolation = "log"', "interpolation = 3"), "mobility.interpolation", "expected a string"),
     "list-for-scalar": Bad((LIAL, 't_end = "20 us"', 't_end = ["20 us", "40 us"]'), "run.t_end", 'such as "1 s"'),
     "bool-for-integer": Bad((LIAL, "seed = 0", "seed = true"), "run.seed", "expected an integer"),
@@ -84,7 +84,7 @@ BAD_DECKS = {
     "integer-beyond-float": Bad((PF, "t_end = 1000", "t_end = 1" + "0" * 400), "run.t_end", "finite"),
     "too-many-log-outputs": Bad((PF, "count = 8", "count = 400"), "output.count", 'output.spacing = "linear"'),
     # names
-    "unknown-key": Bad((PF, "error_tol = 1e-3", "eror_tol = 1e-3"), "integrator.eror_tol", "did you mean 'error_tol'?"),
+    "unknown-key": Bad((PF, "error_tol = 1e-4", "eror_tol = 1e-4"), "integrator.eror_tol", "did you mean 'error_tol'?"),
     "unknown-key-case": Bad((LIAL, "X_matrix = 0.02", "x_matrix = 0.02"), "initial.x_matrix", "did you mean 'X_matrix'?"),
     "unknown-section": Bad((PF, "[initial]", "[intial]"), "intial", "unknown section; did you mean 'initial'?"),
     "unknown-choice": Bad((PF, 'bc = "periodic"', 'bc = "periodc"'), "grid.bc", "did you mean 'periodic'?"),
@@ -95,7 +95,7 @@ BAD_DECKS = {
     "missing-key": Bad((LIAL, 'radius = "80 nm"           # Li particle radius\n', ""), "initial.radius", "required"),
     # non-finite numbers
     "nan": Bad((LIAL, "X_matrix = 0.02", "X_matrix = nan"), "initial.X_matrix", "finite"),
-    "inf": Bad((PF, "error_tol = 1e-3", "error_tol = inf"), "integrator.error_tol", "finite"),
+    "inf": Bad((PF, "error_tol = 1e-4", "error_tol = inf"), "integrator.error_tol", "finite"),
     "minus-inf": Bad((PF, "t_end = 1000", "t_end = -inf"), "run.t_end", "finite"),
     "inf-with-unit": Bad((LIAL, 't_end = "20 us"', 't_end = "inf us"'), "run.t_end", "'<number> <unit>'"),
     # units

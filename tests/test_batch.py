@@ -91,7 +91,7 @@ def test_resume_with_a_changed_deck_is_refused(tmp_path, capsys):
     out = tmp_path / "run"
     base = ["grid.shape=[24,24]", "run.t_end=5", "output.count=2"]
     assert main(["run", str(PFHUB), "--out", str(out), "--quiet", *_sets(base)]) == EXIT_OK
-    code = main(["run", str(PFHUB), "--out", str(out), "--resume", "--quiet", *_sets(base + ["integrator.error_tol=1e-4"])])
+    code = main(["run", str(PFHUB), "--out", str(out), "--resume", "--quiet", *_sets(base + ["integrator.error_tol=1e-5"])])
     err = capsys.readouterr().err
     assert code == EXIT_INPUT and "integrator.error_tol" in err and len(err.strip().splitlines()) == 1
 
