@@ -13,13 +13,16 @@ def total_amount(X, grid: Grid):
     return grid.integrate(X)
 
 
-def phase_fractions(X, energy):
+def phase_fractions(X, energy, weight=None):
     """Volume fractions of alpha, beta and Li metal for a Li-Al energy, split at the
-    midpoints of the two-phase gaps ``(Xa + Xb)/2`` and ``(Xc + XLi)/2``."""
+    midpoints of the two-phase gaps ``(Xa + Xb)/2`` and ``(Xc + XLi)/2``; with ``weight``
+    (e.g. the smoothed-boundary psi) the fractions are of the weighted volume, the solid."""
     cut1 = 0.5 * (energy.Xa + energy.Xb)
     cut2 = 0.5 * (energy.Xc + energy.XLi)
-    alpha = jnp.mean(X < cut1)
-    li = jnp.mean(X >= cut2)
+    w = jnp.ones_like(X) if weight is None else weight
+    total = jnp.sum(w)
+    alpha = jnp.sum(w * (X < cut1).astype(w.dtype)) / total
+    li = jnp.sum(w * (X >= cut2).astype(w.dtype)) / total
     return alpha, 1.0 - alpha - li, li
 
 

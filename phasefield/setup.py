@@ -137,11 +137,7 @@ def _build_particle(config: RunConfig, dtype) -> Simulation:
     def observe(s):
         U = float(grid.integrate(model.conserved(s)))
         Xm = U / solid
-        psi = domain.psi
-        a_, b_, li = (float(jnp.sum(psi * f.astype(psi.dtype)) / jnp.sum(psi)) for f in
-                      [(s.X < 0.5 * (energy.Xa + energy.Xb)),
-                       (s.X >= 0.5 * (energy.Xa + energy.Xb)) & (s.X < 0.5 * (energy.Xc + energy.XLi)),
-                       (s.X >= 0.5 * (energy.Xc + energy.XLi))])
+        a_, b_, li = (float(v) for v in obs.phase_fractions(s.X, energy, domain.psi))
         return {"voltage_V": float(phi(s)), "capacity_mAh_per_cm2": (U - U0) * to_mAh_cm2,
                 "x_mean_Li_per_Al": Xm / (1 - Xm), "alpha_fraction": a_, "beta_fraction": b_,
                 "Li_metal_fraction": li, "free_energy_J_per_mol_um^d": float(model.free_energy(s, grid))}
