@@ -136,7 +136,10 @@ def _common_sections(problem: str) -> dict[str, dict[str, Field]]:
             "bc": Field(default="periodic", kind="str", choices=("periodic", "noflux")),
         },
         "integrator": {
+            "scheme": Field(default="auto", kind="str", choices=("auto", "semi-implicit", "rosenbrock")),
             "error_tol": Field(default=1e-3, minimum=0.0),
+            "krylov_rtol": Field(default=1e-7, minimum=0.0),
+            "krylov_restart": Field(default=100, kind="int", minimum=1, exclusive_minimum=False, maximum=10_000),
             "dt_initial": Field(time, None, minimum=0.0),
             "dt_max": Field(time, None, minimum=0.0),
             "max_steps_per_output": Field(default=10_000_000, kind="int", minimum=1, exclusive_minimum=False),

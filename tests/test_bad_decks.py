@@ -88,6 +88,7 @@ BAD_DECKS = {
     "unknown-key-case": Bad((LIAL, "X_matrix = 0.02", "x_matrix = 0.02"), "initial.x_matrix", "did you mean 'X_matrix'?"),
     "unknown-section": Bad((PF, "[initial]", "[intial]"), "intial", "unknown section; did you mean 'initial'?"),
     "unknown-choice": Bad((PF, 'bc = "periodic"', 'bc = "periodc"'), "grid.bc", "did you mean 'periodic'?"),
+    "unknown-scheme": Bad((PF, "error_tol = 1e-4", 'error_tol = 1e-4\nscheme = "rosenbrok"'), "integrator.scheme", "did you mean 'rosenbrock'?"),
     "unknown-precision": Bad((LIAL, 'precision = "float64"', 'precision = "float16"'), "run.precision", "float64, float32"),
     "unknown-problem": Bad((PF, 'problem = "pfhub1"', 'problem = "pfhub2"'), "run.problem", "expected one of lial_reaction"),
     "missing-run-section": Bad((PF, '[run]\nproblem = "pfhub1"\nt_end = 1000\n', ""), "run", "it names the problem and t_end"),

@@ -13,7 +13,7 @@ from phasefield.electrochem import ButlerVolmer, Galvanostatic, Potentiostatic, 
 from phasefield.energies import FreeEnergy
 from phasefield.energies.lial import lial_energy
 from phasefield.grid import Grid
-from phasefield.integrators import SemiImplicit
+from phasefield.integrators import Rosenbrock2, SemiImplicit
 from phasefield.mobility import lial_mobility
 from phasefield.models import PhaseFieldModel
 from phasefield.state import State
@@ -40,11 +40,11 @@ def _two_particles(current=10.0, kinetics_i0=10.0):
     return grid, model, State.create(X), (dA < 0), (dB < 0)
 
 
+@pytest.mark.parametrize("scheme", [SemiImplicit, Rosenbrock2])
 @pytest.mark.parametrize("current", [10.0, -10.0])  # +-1 mA/cm^2: lithiation, delithiation
-def test_galvanostatic_flux_balance_per_step(current):
+def test_galvanostatic_flux_balance_per_step(current, scheme):
     grid, model, state, _, _ = _two_particles(current)
-    si = SemiImplicit(model, grid)
-    step = jax.jit(si.step)
+    step = jax.jit(scheme(model, grid).step)
     rate = current * float(model.domain.face_area) * VM * 1e6 / FARADAY  # U per second
     if current < 0:  # something to delithiate: start from beta
         state = State.create(jnp.full(grid.shape, 0.48))

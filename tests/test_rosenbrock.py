@@ -131,3 +131,19 @@ def test_gradient_through_fixed_steps_matches_central_differences():
     h = 1e-3
     fd = (float(observable(h)) - float(observable(-h))) / (2 * h)
     assert g == pytest.approx(fd, rel=5e-4)
+
+
+def test_deck_scheme_selects_the_integrator():
+    from pathlib import Path
+
+    from phasefield.deck import load_deck
+    from phasefield.integrators import SemiImplicit
+    from phasefield.setup import build
+
+    inputs = Path(__file__).resolve().parents[1] / "inputs"
+    assert isinstance(build(load_deck(inputs / "lial_reaction_2d.toml")).stepper.integrator, Rosenbrock2)
+    assert isinstance(build(load_deck(inputs / "pfhub1a.toml")).stepper.integrator, SemiImplicit)
+    chosen = build(load_deck(inputs / "lial_reaction_2d.toml", ["integrator.scheme=semi-implicit"]))
+    assert isinstance(chosen.stepper.integrator, SemiImplicit)
+    ros = build(load_deck(inputs / "pfhub1a.toml", ["integrator.scheme=rosenbrock", "integrator.krylov_restart=20"]))
+    assert isinstance(ros.stepper.integrator, Rosenbrock2) and ros.stepper.integrator.restart == 20
