@@ -182,6 +182,12 @@ class Grid:
             a = jfft.idctn(a, type=2, axes=self._noflux_axes, norm="ortho")
         return a
 
+    def filter(self, a: jnp.ndarray, multiplier: jnp.ndarray) -> jnp.ndarray:
+        """``inverse(multiplier * forward(a))``: a multiplier diagonal in the Laplacian
+        eigenbasis (laid out like ``laplacian_eigenvalues``) applied to a real field."""
+        hat = self.forward(a)
+        return self.inverse(hat * multiplier.astype(hat.dtype))
+
     def laplacian_eigenvalues(self, dtype=jnp.float64) -> jnp.ndarray:
         """``lam(k) >= 0`` with ``forward(lap a) = -lam * forward(a)``, in the transformed layout."""
         periodic = [d for d in range(self.ndim) if self.bc[d] == "periodic"]

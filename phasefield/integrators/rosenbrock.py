@@ -92,7 +92,7 @@ class Rosenbrock2:
         """``(W, P, Pt)``: the stage operator for X, its preconditioner and the transpose."""
         model, grid = self.model, self.grid
         mu_of_X = self._mu_of_X(state)
-        _, hess = jax.linearize(mu_of_X, state.X)
+        mu_n, hess = jax.linearize(mu_of_X, state.X)
         curvature = hess(jnp.ones_like(state.X))  # f''(X_n): the gradient term of a constant vanishes
         concave = jnp.maximum(-curvature, 0.0)
         psi = model.psi
@@ -100,7 +100,6 @@ class Rosenbrock2:
         if model.kinetics is not None:
             # the electrochemical flux depends on X through the surface potentials: linearise it
             # too (it damps uneven filling of the surface, and explicit it limits dt)
-            mu_n = mu_of_X(state.X)
             _, flux = jax.linearize(lambda mu: model.electrochemical_source(state, grid, mu), mu_n)
         else:
             flux = None
@@ -121,15 +120,11 @@ class Rosenbrock2:
         stiffness = c * M * (convex + kappa * lam_max) * lam_max
         w = stiffness / (1.0 + stiffness)
 
-        def spectral(v):
-            hat = grid.forward(v)
-            return grid.inverse(hat * multiplier.astype(hat.dtype))
-
         def P(v):
-            return (1.0 - w) * v + w * spectral(v)
+            return (1.0 - w) * v + w * grid.filter(v, multiplier)
 
         def Pt(v):  # the spectral filter is symmetric
-            return (1.0 - w) * v + spectral(w * v)
+            return (1.0 - w) * v + grid.filter(w * v, multiplier)
 
         return W, P, Pt
 
@@ -157,11 +152,7 @@ class Rosenbrock2:
         lam = self.grid.laplacian_eigenvalues(dtype=state.X.dtype)
         _, symbol = self.model.symbols(state, self.grid, lam)
         multiplier = 1.0 / (1.0 - GAMMA * dt * symbol)
-        def solve(b):
-            hat = self.grid.forward(b)
-            return self.grid.inverse(hat * multiplier.astype(hat.dtype))
-
-        return solve
+        return lambda b: self.grid.filter(b, multiplier)
 
     # -- step ----------------------------------------------------------------------------
     def step_with_error(self, state, dt):

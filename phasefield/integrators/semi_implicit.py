@@ -42,11 +42,6 @@ class SemiImplicit:
     model: object
     grid: Grid = static()
 
-    def _filter(self, a, multiplier):
-        """``T^{-1}[multiplier * T[a]]``."""
-        hat = self.grid.forward(a)
-        return self.grid.inverse(hat * multiplier.astype(hat.dtype))
-
     def _conserved(self, state, mu, source, symbol, dt):
         """Update X. With a smoothed-boundary weight psi the conserved amount is ``psi X``:
         the filtered increment of X is shifted by a constant so that ``sum psi dX`` equals
@@ -58,15 +53,15 @@ class SemiImplicit:
         if source is not None:
             explicit = explicit + source
         if self.model.constant_kinetics:
-            increment = self._filter(explicit, P)
+            increment = self.grid.filter(explicit, P)
         else:
             root = jnp.sqrt(P)
-            filtered = self.model.conserved_rate(state, self._filter(mu, root), self.grid)
+            filtered = self.model.conserved_rate(state, self.grid.filter(mu, root), self.grid)
             if psi is not None:
                 filtered = filtered / psi
-            increment = self._filter(filtered, root)
+            increment = self.grid.filter(filtered, root)
             if source is not None:
-                increment = increment + self._filter(source if psi is None else source / psi, P)
+                increment = increment + self.grid.filter(source if psi is None else source / psi, P)
         if psi is None:
             new = state.X + dt * increment
             return new, jnp.max(jnp.abs(new - state.X - dt * explicit))
@@ -78,7 +73,7 @@ class SemiImplicit:
         explicit = self.model.nonconserved_rate(state, force)
         if source is not None:
             explicit = explicit + source
-        new = state.eta + dt * self._filter(explicit, 1.0 / (1.0 - dt * symbol))
+        new = state.eta + dt * self.grid.filter(explicit, 1.0 / (1.0 - dt * symbol))
         return new, jnp.max(jnp.abs(new - state.eta - dt * explicit))
 
     def step_with_error(self, state, dt):
