@@ -27,26 +27,16 @@ from scipy.integrate import solve_ivp
 import phasefield  # noqa: F401  (float64)
 from phasefield._pytree import replace
 from phasefield.deck import load_deck
-from phasefield.energies import FreeEnergy
-from phasefield.energies.lial import lial_energy
-from phasefield.grid import Grid
 from phasefield.integrators import AdaptiveController, AdaptiveStepper, Rosenbrock2, SemiImplicit
-from phasefield.mobility import lial_mobility
-from phasefield.models import PhaseFieldModel
+from phasefield.problems import lial_front
 from phasefield.setup import build
-from phasefield.state import State
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def beta_front(n=40, spacing=0.025, flux=1.04e-3, t_end=20.0, max_steps=3_000_000):
-    grid = Grid.create((n,), spacing, "noflux")
-    energy = lial_energy(sigma=0.2, delta=0.1)
-    source = jnp.zeros(n).at[0].set(flux / spacing)
-    model = PhaseFieldModel(FreeEnergy(energy, energy.kappa), lial_mobility(298.15), X_source=lambda t: source)
-    x = (np.arange(n) + 0.5) * spacing
-    X0 = 0.0476 + (0.4872 - 0.0476) * 0.5 * (1 - np.tanh((x - 0.3) / 0.05))
-    state = State.create(jnp.asarray(X0), dt=1e-6)
+    grid, model, state = lial_front.beta_front(n, spacing, flux)
+    X0 = np.asarray(state.X)
     rate = jax.jit(lambda X: model.rates(replace(state, X=X), grid)[0])
     jac = jax.jit(jax.jacfwd(lambda X: model.rates(replace(state, X=X), grid)[0]))
     t0 = time.perf_counter()

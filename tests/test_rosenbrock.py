@@ -19,13 +19,13 @@ from scipy.integrate import solve_ivp
 
 from phasefield._pytree import replace
 from phasefield.energies import DoubleWell, FreeEnergy
-from phasefield.energies.lial import lial_energy
 from phasefield.grid import Grid
 from phasefield.integrators import AdaptiveController, AdaptiveStepper
 from phasefield.integrators.krylov import gmres
 from phasefield.integrators.rosenbrock import Rosenbrock2
 from phasefield.mobility import ConstantMobility, lial_mobility
 from phasefield.models import PhaseFieldModel
+from phasefield.problems.lial_front import beta_front
 from phasefield.run import run_fixed
 from phasefield.state import State
 
@@ -50,22 +50,8 @@ def test_gmres_matches_a_dense_solve_and_reports_its_state():
     assert not bool(info.converged) and int(info.iterations) == 3
 
 
-def _beta_front(n=40, spacing=0.025, flux=1.04e-3):
-    """Li-Al bar with a beta layer at x = 0 fed by a Li flux (atom fraction x um/s)."""
-    grid = Grid.create((n,), spacing, "noflux")
-    energy = lial_energy(sigma=0.2, delta=0.1)
-    source = np.zeros(n)
-    source[0] = flux / spacing
-    source = jnp.asarray(source)
-    model = PhaseFieldModel(FreeEnergy(energy, energy.kappa), lial_mobility(298.15),
-                            X_source=lambda t: source)
-    x = (np.arange(n) + 0.5) * spacing
-    X0 = 0.0476 + (0.4872 - 0.0476) * 0.5 * (1 - np.tanh((x - 0.3) / 0.05))
-    return grid, model, State.create(jnp.asarray(X0), dt=1e-6)
-
-
 def test_beta_front_matches_an_independent_stiff_integrator():
-    grid, model, state = _beta_front()
+    grid, model, state = beta_front()
     t_end = 20.0
     rate = jax.jit(lambda X: model.rates(replace(state, X=X), grid)[0])
     jac = jax.jit(jax.jacfwd(lambda X: model.rates(replace(state, X=X), grid)[0]))
@@ -111,15 +97,11 @@ def test_second_order_in_time():
 
 
 def test_gradient_through_fixed_steps_matches_central_differences():
-    grid, _, state = _beta_front(n=24, flux=1e-3)
-    energy = lial_energy(sigma=0.2, delta=0.1)
-
     mob0 = lial_mobility(298.15)
 
     def observable(log_scale):
         mob = replace(mob0, ln_D_beta0=mob0.ln_D_beta0 + log_scale)
-        model = PhaseFieldModel(FreeEnergy(energy, energy.kappa), mob,
-                                X_source=lambda t: jnp.zeros(grid.shape).at[0].set(1e-3 / 0.025))
+        grid, model, state = beta_front(n=24, flux=1e-3, mobility=mob)
         out = run_fixed(Rosenbrock2(model, grid, rtol=1e-12).step, state, 10, 0.05)
         return jnp.sum(out.X * jnp.linspace(0.0, 1.0, grid.shape[0]))
 
