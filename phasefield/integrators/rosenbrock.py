@@ -45,9 +45,11 @@ preconditioner that blends, cell by cell, the identity (cells whose explicit sti
 constant-coefficient spectral inverse with ``A = max M``, ``S = max f''_+`` (stiff cells):
 ``P v = (1 - w) v + w T^-1[T[v] / (1 + gamma dt A (S lam + kappa lam^2))]``,
 ``w = s / (1 + s)``. A step whose solve does not converge gets ``e = inf`` and is rejected by
-the adaptive controller. Each stage is shifted by a constant so that ``sum psi k`` equals
-``sum psi F`` exactly (the divergence part sums to zero), so Li is conserved to round-off
-whatever the solver tolerance. Solves go through ``lax.custom_linear_solve``, so ``jax.grad``
+the adaptive controller. Each stage is shifted by the constant that removes the
+psi-weighted mean of its residual; transport sums to zero and a galvanostatic current is
+fixed, so there ``sum psi k`` equals ``sum psi F`` and Li is conserved to round-off whatever
+the solver tolerance (under potentiostatic control the shift only corrects the residual).
+Solves go through ``lax.custom_linear_solve``, so ``jax.grad``
 through fixed-step runs uses implicit differentiation (a transposed GMRES solve).
 """
 
@@ -142,9 +144,11 @@ class Rosenbrock2:
 
         k, converged = lax.custom_linear_solve(W, b, solve, transpose_solve, has_aux=True)
         psi = self.model.psi
-        # sum psi W(k) = sum psi k exactly, so the solution must carry sum psi b
+        # remove the psi-weighted mean of the residual with a constant: transport sums to zero
+        # and a galvanostatic current is fixed, so then sum psi W(c) = c sum psi and the stage
+        # carries exactly sum psi b (Li conserved whatever the solver tolerance)
         weight = jnp.ones_like(b) if psi is None else psi
-        k = k + (jnp.sum(weight * b) - jnp.sum(weight * k)) / jnp.sum(weight)
+        k = k + jnp.sum(weight * (b - W(k))) / jnp.sum(weight)
         return k, converged
 
     # -- eta -----------------------------------------------------------------------------
