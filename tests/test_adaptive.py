@@ -67,6 +67,16 @@ def test_steps_grow_when_the_solution_is_quiet():
     assert dts[-1] > 20 * dts[0], dts
 
 
+def test_output_times_far_below_one_are_reached():
+    # log-spaced outputs of a long deck can start at 1e-20 s or earlier; each must be hit
+    grid, model, X = _problem(16)
+    stepper = AdaptiveStepper(SemiImplicit(model, grid), AdaptiveController(error_tol=1e-3))
+    times = [1e-20, 1e-12, 1e-6]
+    seen = []
+    out = integrate(stepper, State.create(X, dt=1e-3), times, callback=lambda s, st: seen.append(float(s.t)))
+    assert seen == pytest.approx(times, rel=1e-9) and float(out.t) == pytest.approx(1e-6)
+
+
 def test_energy_rise_is_rejected():
     """A stabiliser far below max f''/2 lets large steps raise the energy: those trials are
     rejected by the energy check, so every accepted step lowers F."""
