@@ -87,7 +87,9 @@ def main(argv=None):
     args = ap.parse_args(argv)
     result = {"device": str(jax.devices()[0]), "cpu": platform.processor() or platform.machine(),
               "cpu_count": os.cpu_count(), "load_average": os.getloadavg(), "python": sys.version.split()[0],
-              "jax": jax.__version__, "beta_front_1d": beta_front(), "readme_deck": readme_deck()}
+              "jax": jax.__version__, "dtype": "float64",
+              "grids": {"beta_front_1d": "40 cells x 25 nm, no-flux", "readme_deck": "64 x 64 x 5 nm, periodic"},
+              "beta_front_1d": beta_front(), "readme_deck": readme_deck()}
     result["load_average_after"] = os.getloadavg()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
