@@ -12,7 +12,8 @@ Discrete operators (second order, conservative):
     lap a            = div grad a
 
 The Laplacian is diagonalised by the FFT on periodic axes and by the type-II DCT on no-flux
-axes, with eigenvalues ``-lam`` where
+axes (both through real FFTs: ``jnp.fft.rfftn``, and ``phasefield.dct``, Makhoul 1980), with
+eigenvalues ``-lam`` where
 
     lam_d(k) = (4 / h_d^2) sin^2(pi k / N_d)      periodic, k = FFT frequency index
     lam_d(k) = (4 / h_d^2) sin^2(pi k / (2 N_d))  no-flux,  k = 0..N_d-1
@@ -27,7 +28,8 @@ from typing import Sequence
 
 import jax.numpy as jnp
 import numpy as np
-from jax.scipy import fft as jfft
+
+from phasefield.dct import dctn2, idctn2
 
 BOUNDARIES = ("periodic", "noflux")
 
@@ -169,7 +171,7 @@ class Grid:
         """Transform to the eigenbasis of the discrete Laplacian (DCT-II on no-flux axes,
         real FFT on periodic axes)."""
         if self._noflux_axes:
-            a = jfft.dctn(a, type=2, axes=self._noflux_axes, norm="ortho")
+            a = dctn2(a, self._noflux_axes)
         if self._periodic_axes:
             a = jnp.fft.rfftn(a, axes=self._periodic_axes)
         return a
@@ -179,7 +181,7 @@ class Grid:
             sizes = [self.shape[ax + self.ndim] for ax in self._periodic_axes]
             a = jnp.fft.irfftn(a, s=sizes, axes=self._periodic_axes)
         if self._noflux_axes:
-            a = jfft.idctn(a, type=2, axes=self._noflux_axes, norm="ortho")
+            a = idctn2(a, self._noflux_axes)
         return a
 
     def filter(self, a: jnp.ndarray, multiplier: jnp.ndarray) -> jnp.ndarray:
@@ -189,10 +191,14 @@ class Grid:
         return self.inverse(hat * multiplier.astype(hat.dtype))
 
     def laplacian_eigenvalues(self, dtype=jnp.float64) -> jnp.ndarray:
-        """``lam(k) >= 0`` with ``forward(lap a) = -lam * forward(a)``, in the transformed layout."""
+        """``lam(k) >= 0`` with ``forward(lap a) = -lam * forward(a)``, in the transformed layout.
+
+        Built as a broadcast sum of one 1D eigenvalue vector per axis (numpy, float64, cast to
+        ``dtype``), so a jitted step carries ``ndim`` short constants instead of a grid-sized
+        one and XLA fuses the sum into the multiplier that uses it (no array read per step)."""
         periodic = [d for d in range(self.ndim) if self.bc[d] == "periodic"]
         last_periodic = periodic[-1] if periodic else None
-        lam = np.zeros(self.spectral_shape)
+        lam = jnp.zeros((), dtype=dtype)
         for d in range(self.ndim):
             n, h = self.shape[d], self.spacing[d]
             if self.bc[d] == "noflux":
@@ -203,8 +209,8 @@ class Grid:
                 ld = (4.0 / h**2) * np.sin(np.pi * freq) ** 2
             shape = [1] * self.ndim
             shape[d] = ld.size
-            lam = lam + ld.reshape(shape)
-        return jnp.asarray(lam, dtype=dtype)
+            lam = lam + jnp.asarray(ld.reshape(shape), dtype=dtype)
+        return jnp.broadcast_to(lam, self.spectral_shape)
 
     @property
     def spectral_shape(self) -> tuple[int, ...]:
