@@ -31,7 +31,7 @@ import numpy as np
 from phasefield.deck import DeckError, RunConfig
 from phasefield.io.checkpoint import load_latest_checkpoint, save_checkpoint
 from phasefield.io.vtk import PvdCollection, write_vti
-from phasefield.run import Progress, advance_to
+from phasefield.run import Progress, advance_to, owned_copy
 from phasefield.setup import build
 
 
@@ -127,9 +127,10 @@ def run_deck(config: RunConfig, out: Path, resume: bool = False, progress: bool 
     if not rows:
         rows.append(row_for(state, 0))
         write_outputs(state, 0)
+    state = owned_copy(state)  # each interval donates its input buffers to the next (run.py)
     for i in range(start_index, len(sim.output_times)):
         t_out = float(sim.output_times[i])
-        state, stats = advance_to(sim.stepper, state, t_out, sim.max_steps_per_output)
+        state, stats = advance_to(sim.stepper, state, t_out, sim.max_steps_per_output, donate=True)
         rows.append(row_for(state, stats.rejected))
         write_outputs(state, i + 1)
         wall = time.perf_counter() - wall0

@@ -7,6 +7,14 @@ chunks wrapped in ``jax.checkpoint`` so reverse mode stores one state per chunk.
 ``integrate`` runs an ``AdaptiveStepper`` to a sequence of output times: each interval is one
 jitted ``while_loop`` (no host sync per step); between intervals the Python loop calls the
 user's callback (output, progress, checkpoints).
+
+Buffer donation at the chunk boundary: the loop owns the states it produces, so each jitted
+interval is called with its input state donated (``donate_argnums``): XLA aliases the input
+buffers of X, eta, t, dt and step to the outputs (``input_output_alias`` in the compiled
+module) and the chunk allocates no second copy of the fields. The caller's initial state is
+copied once and never donated; a callback that keeps a state beyond its call (rather than
+numbers computed from it) must copy it, or pass ``donate=False``. Where a donated buffer is
+still viewed by numpy, JAX copies instead of aliasing, so donation never changes a result.
 """
 
 from __future__ import annotations
@@ -45,12 +53,17 @@ def run_fixed(step: Callable, state, n_steps: int, dt, checkpoint_every: Optiona
     return lax.scan(chunk, state, None, length=n_steps // checkpoint_every)[0]
 
 
-def _advance_jit():
+def _advance_jit(donate: bool):
     return jax.jit(lambda stepper, state, t_end, max_steps: stepper.advance(state, t_end, max_steps),
-                   static_argnums=(3,))
+                   static_argnums=(3,), donate_argnums=(1,) if donate else ())
 
 
-_ADVANCE = _advance_jit()
+_ADVANCE = {False: _advance_jit(False), True: _advance_jit(True)}
+
+
+def owned_copy(tree):
+    """A copy of every array leaf of ``tree`` in fresh buffers, safe to donate later."""
+    return jax.tree_util.tree_map(lambda x: jnp.array(x, copy=True), tree)
 
 
 class Progress:
@@ -82,10 +95,13 @@ class Progress:
         self.stream.flush()
 
 
-def advance_to(stepper, state, t_out: float, max_steps: int = 1_000_000):
+def advance_to(stepper, state, t_out: float, max_steps: int = 1_000_000, donate: bool = False):
     """One jitted adaptive chunk to ``t_out`` (or to the stepper's stop event); returns
-    ``(state, stats)`` or raises ``SimulationError`` with what happened and what to try."""
-    state, stats = _ADVANCE(stepper, state, jnp.asarray(t_out, state.X.dtype), max_steps)
+    ``(state, stats)`` or raises ``SimulationError`` with what happened and what to try.
+    With ``donate=True`` the buffers of ``state`` are given to the chunk (see the module
+    docstring) and ``state`` must not be used afterwards."""
+    t_out_arr = jnp.asarray(t_out, state.X.dtype)
+    state, stats = _ADVANCE[donate](stepper, state, t_out_arr, max_steps)
     if bool(stats.failed):
         raise SimulationError(
             f"time step collapsed near t={float(state.t):.6g} (dt={float(state.dt):.3g}, "
@@ -107,16 +123,21 @@ def integrate(
     output_times: Iterable[float],
     callback: Optional[Callable] = None,
     max_steps_per_output: int = 1_000_000,
+    donate: bool = True,
 ):
     """Advance ``state`` through ``output_times`` (increasing), calling ``callback(state, stats)``
-    after each. Raises ``SimulationError`` if the controller fails."""
+    after each. Raises ``SimulationError`` if the controller fails. ``state`` itself is left
+    intact; with ``donate`` (default) each interval reuses the buffers of the previous one, so
+    a callback must copy a state it keeps (module docstring)."""
     times = np.asarray(list(output_times), dtype=float)
     if times.size and np.any(np.diff(times) <= 0):
         raise ValueError(f"output times must increase strictly; got {times}")
+    if donate and np.any(times > float(state.t)):
+        state = owned_copy(state)
     for t_out in times:
         if t_out <= float(state.t):
             continue
-        state, stats = advance_to(stepper, state, t_out, max_steps_per_output)
+        state, stats = advance_to(stepper, state, t_out, max_steps_per_output, donate=donate)
         if callback is not None:
             callback(state, stats)
     return state
