@@ -90,3 +90,32 @@ def test_nothing_leaks_through_the_pore():
     assert abs(gained_A - injected) < 1e-6 * injected, (gained_A, injected)
     assert abs(gained_B) < 1e-6 * injected, (gained_B, injected)  # measured 5e-8 at dt = 1e-2
     assert float(jnp.max(jnp.abs(final.X - 0.02)[inB])) < 1e-6
+
+
+@pytest.mark.parametrize("scheme", [SemiImplicit, Rosenbrock2])
+def test_cells_below_psi_cut_stay_frozen_and_the_flux_balance_holds(scheme):
+    """With ``psi_cut`` the outer rim (psi < cut) is inactive: its X does not move at all, it
+    receives no surface flux, and the active solid still gains exactly I/F per step."""
+    grid, model, state, _, _ = _two_particles(10.0)
+    d = model.domain
+    cut = Domain.create(np.asarray(d.psi), np.asarray(d.surface), d.face_area, psi_cut=0.02)
+    inactive = np.asarray(cut.active) == 0
+    assert 0.1 < inactive.mean() < 0.9  # the pore and the outer rim
+    assert float(jnp.sum(cut.surface * (1 - cut.active))) == 0.0
+    # with psi_cut = 0 every cell is active and the face weights are the plain face means
+    plain = Domain.create(np.asarray(d.psi), np.asarray(d.surface), d.face_area)
+    for w, d_ in zip(plain.face_weights(grid), range(grid.ndim)):
+        np.testing.assert_array_equal(np.asarray(w), np.asarray(grid.face_mean(plain.psi, d_)))
+    model = PhaseFieldModel(model.energy, model.mobility, domain=cut, kinetics=model.kinetics, control=model.control)
+    step = jax.jit(scheme(model, grid).step)
+    rate = 10.0 * float(cut.face_area) * VM * 1e6 / FARADAY
+    X0 = np.asarray(state.X)
+    dt = 1e-2
+    for _ in range(10):
+        before = float(grid.integrate(model.conserved(state)))
+        state = step(state, dt)
+        after = float(grid.integrate(model.conserved(state)))
+        assert abs((after - before) - rate * dt) <= 1e-6 * rate * dt
+    X = np.asarray(state.X)
+    np.testing.assert_array_equal(X[inactive], X0[inactive])
+    assert np.max(np.abs(X - X0)[~inactive]) > 1e-4  # the active solid did take up Li

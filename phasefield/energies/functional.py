@@ -53,24 +53,29 @@ class FreeEnergy:
             out = out + self.grains.density(eta)
         return out
 
-    def total(self, X, eta, grid: Grid, psi=None):
-        """Discrete ``F`` (energy units x volume units), psi-weighted when ``psi`` is given."""
+    def total(self, X, eta, grid: Grid, psi=None, face_psi=None):
+        """Discrete ``F`` (energy units x volume units), psi-weighted when ``psi`` is given.
+        ``face_psi`` (one array per axis) overrides the face weights, the mean of the cells."""
         if psi is None:
             F = grid.integrate(self.density(X, eta))
             gradient_sum = grid.squared_gradient_sum
         else:
             F = grid.integrate(psi * self.density(X, eta))
-            gradient_sum = lambda a: grid.weighted_squared_gradient_sum(a, psi)  # noqa: E731
+            if face_psi is None:
+                gradient_sum = lambda a: grid.weighted_squared_gradient_sum(a, psi)  # noqa: E731
+            else:
+                gradient_sum = lambda a: grid.cell_volume * sum(  # noqa: E731
+                    jnp.sum(w * grid.face_gradient(a, d) ** 2) for d, w in enumerate(face_psi))
         if self.chemical is not None:
             F = F + 0.5 * self.kappa * gradient_sum(X)
         if self.grains is not None and eta is not None:
             F = F + 0.5 * self.kappa_eta * gradient_sum(eta)
         return F
 
-    def derivatives(self, X, eta, grid: Grid, psi=None):
+    def derivatives(self, X, eta, grid: Grid, psi=None, face_psi=None):
         """``(mu, force_eta)``: variational derivatives per unit volume (per ``psi dV`` with a
         domain), by autodiff."""
-        dX, deta = jax.grad(self.total, argnums=(0, 1))(X, eta, grid, psi)
+        dX, deta = jax.grad(self.total, argnums=(0, 1))(X, eta, grid, psi, face_psi)
         inv = 1.0 / grid.cell_volume if psi is None else 1.0 / (grid.cell_volume * psi)
         return dX * inv, (None if deta is None else deta * inv)
 

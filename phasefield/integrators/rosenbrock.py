@@ -85,6 +85,7 @@ class Rosenbrock2:
     rtol: float = static(1e-7)
     restart: int = static(100)
     max_cycles: int = static(2)
+    error_norm: str = static("max")
 
     # -- X -------------------------------------------------------------------------------
     def _mu_of_X(self, state):
@@ -143,12 +144,15 @@ class Rosenbrock2:
             return x, info.converged
 
         k, converged = lax.custom_linear_solve(W, b, solve, transpose_solve, has_aux=True)
-        psi = self.model.psi
-        # remove the psi-weighted mean of the residual with a constant: transport sums to zero
-        # and a galvanostatic current is fixed, so then sum psi W(c) = c sum psi and the stage
-        # carries exactly sum psi b (Li conserved whatever the solver tolerance)
-        weight = jnp.ones_like(b) if psi is None else psi
-        k = k + jnp.sum(weight * (b - W(k))) / jnp.sum(weight)
+        model = self.model
+        # remove the psi-weighted mean of the residual with a constant on the active cells:
+        # transport sums to zero and a galvanostatic current is fixed, so then
+        # sum psi W(c) = c sum psi and the stage carries exactly sum psi b (Li conserved
+        # whatever the solver tolerance); cells a domain has cut off stay frozen
+        if model.psi is None:
+            return k + jnp.mean(b - W(k)), converged
+        weight = model.psi * model.active
+        k = k + model.active * jnp.sum(weight * (b - W(k))) / jnp.sum(weight)
         return k, converged
 
     # -- eta -----------------------------------------------------------------------------
@@ -157,6 +161,18 @@ class Rosenbrock2:
         _, symbol = self.model.symbols(state, self.grid, lam)
         multiplier = 1.0 / (1.0 - GAMMA * dt * symbol)
         return lambda b: self.grid.filter(b, multiplier)
+
+    def _norm(self, e):
+        """Max norm, or the root mean square over the active cells (``error_norm="rms"``)."""
+        if self.error_norm == "max":
+            return jnp.max(e)
+        if self.error_norm != "rms":
+            raise ValueError(f"error_norm must be 'max' or 'rms'; got {self.error_norm!r}")
+        active = self.model.active
+        if active is None:
+            return jnp.sqrt(jnp.mean(e**2))
+        axes = tuple(range(e.ndim - active.ndim, e.ndim))
+        return jnp.sqrt(jnp.max(jnp.sum(active * e**2, axis=axes)) / jnp.sum(active))
 
     # -- step ----------------------------------------------------------------------------
     def step_with_error(self, state, dt):
@@ -186,11 +202,11 @@ class Rosenbrock2:
             X = state.X + dt * (1.5 * kX1 + 0.5 * kX2)
             psi = model.psi
             eX = jnp.abs(kX1 + kX2) if psi is None else psi * jnp.abs(kX1 + kX2)
-            err = jnp.maximum(err, 0.5 * dt * jnp.max(eX))
+            err = jnp.maximum(err, 0.5 * dt * self._norm(eX))
         if model.evolves_eta:
             keta2 = solve_eta(Feta1 - 2.0 * keta1)
             eta = state.eta + dt * (1.5 * keta1 + 0.5 * keta2)
-            err = jnp.maximum(err, 0.5 * dt * jnp.max(jnp.abs(keta1 + keta2)))
+            err = jnp.maximum(err, 0.5 * dt * self._norm(jnp.abs(keta1 + keta2)))
         err = jnp.where(ok, err, jnp.inf)
         return state.advanced(X, eta, dt), err
 

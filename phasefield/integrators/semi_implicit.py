@@ -46,7 +46,8 @@ class SemiImplicit:
         """Update X. With a smoothed-boundary weight psi the conserved amount is ``psi X``:
         the filtered increment of X is shifted by a constant so that ``sum psi dX`` equals
         ``dt sum (K mu + s)`` exactly (the shift is O(dt^2)). Filtering X rather than psi X
-        keeps the pores (psi -> 0) bounded: there ``dX = dt P r`` with ``r = K mu / psi``."""
+        keeps the pores (psi -> 0) bounded: there ``dX = dt P r`` with ``r = K mu / psi``. Cells
+        the domain has cut off (``psi < psi_cut``) keep their X."""
         P = 1.0 / (1.0 - dt * symbol)
         psi = self.model.psi
         explicit = self.model.conserved_rate(state, mu, self.grid)
@@ -65,8 +66,11 @@ class SemiImplicit:
         if psi is None:
             new = state.X + dt * increment
             return new, jnp.max(jnp.abs(new - state.X - dt * explicit))
-        shift = (dt * jnp.sum(explicit) - dt * jnp.sum(psi * increment)) / jnp.sum(psi)
-        new = state.X + dt * increment + shift
+        # cells a domain has cut off stay frozen (the filters spread into them)
+        active = self.model.active
+        increment = increment * active
+        shift = (dt * jnp.sum(explicit) - dt * jnp.sum(psi * increment)) / jnp.sum(psi * active)
+        new = state.X + dt * increment + shift * active
         return new, jnp.max(jnp.abs(psi * (new - state.X) - dt * explicit))
 
     def _nonconserved(self, state, force, source, symbol, dt):

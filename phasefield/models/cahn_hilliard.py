@@ -24,12 +24,14 @@ def face_mobilities(lnM, grid: Grid):
     return [jnp.exp(grid.face_mean(lnM, d)) for d in range(grid.ndim)]
 
 
-def cahn_hilliard_rate(mu, lnM, grid: Grid, psi=None):
+def cahn_hilliard_rate(mu, lnM, grid: Grid, psi=None, face_psi=None):
     """``div(M grad mu)`` in units of X per time; ``div(psi M grad mu)`` with a domain
-    indicator ``psi`` (face value: mean of the two cells)."""
+    indicator ``psi`` (face value: mean of the two cells, or ``face_psi`` per axis)."""
     M_faces = face_mobilities(lnM, grid)
-    if psi is not None:
-        M_faces = [M_faces[d] * grid.face_mean(psi, d) for d in range(grid.ndim)]
+    if psi is not None and face_psi is None:
+        face_psi = [grid.face_mean(psi, d) for d in range(grid.ndim)]
+    if face_psi is not None:
+        M_faces = [M_faces[d] * face_psi[d] for d in range(grid.ndim)]
     return grid.divergence([M_faces[d] * grid.face_gradient(mu, d) for d in range(grid.ndim)])
 
 

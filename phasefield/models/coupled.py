@@ -79,9 +79,19 @@ class PhaseFieldModel:
     def psi(self):
         return None if self.domain is None else self.domain.psi
 
+    def face_psi(self, grid: Grid):
+        """psi on the faces (zero beside inactive cells), ``None`` without a domain."""
+        return None if self.domain is None else self.domain.face_weights(grid)
+
+    @property
+    def active(self):
+        """1 in cells that evolve, 0 in cells a domain has cut off; ``None`` without a domain."""
+        return None if self.domain is None else self.domain.active
+
     def driving_forces(self, state, grid: Grid):
         """``(mu, dF/deta)``: variational derivatives of the free energy (autodiff)."""
-        return self.energy.derivatives(state.X, state.eta if self.evolves_eta else None, grid, self.psi)
+        return self.energy.derivatives(state.X, state.eta if self.evolves_eta else None, grid, self.psi,
+                                       self.face_psi(grid))
 
     def conserved(self, state):
         """The conserved amount per cell volume: ``X``, or ``psi X`` with a domain."""
@@ -92,7 +102,7 @@ class PhaseFieldModel:
 
     def conserved_rate(self, state, mu, grid: Grid):
         """``div(M(X, eta) grad mu)`` (``div(psi M grad mu)`` with a domain), no source."""
-        return cahn_hilliard_rate(mu, self.log_mobility(state), grid, self.psi)
+        return cahn_hilliard_rate(mu, self.log_mobility(state), grid, self.psi, self.face_psi(grid))
 
     def electrode_potential(self, state, grid: Grid, mu=None):
         """phi (V vs Li/Li+) from the control and the surface equilibrium potentials."""
@@ -157,4 +167,5 @@ class PhaseFieldModel:
         return sX, seta
 
     def free_energy(self, state, grid: Grid):
-        return self.energy.total(state.X, state.eta if self.evolves_eta else None, grid, self.psi)
+        return self.energy.total(state.X, state.eta if self.evolves_eta else None, grid, self.psi,
+                                 self.face_psi(grid))

@@ -24,8 +24,10 @@ from phasefield.models.coupled import PhaseFieldModel
 from phasefield.state import State
 
 
-def particle_domain(grid: Grid, radius: float, gap: float, width: float, dtype=jnp.float64) -> Domain:
-    """psi, active surface and face area for one particle touching the electrolyte."""
+def particle_domain(grid: Grid, radius: float, gap: float, width: float, psi_cut: float = 0.0,
+                    dtype=jnp.float64) -> Domain:
+    """psi, active surface and face area for one particle touching the electrolyte; cells with
+    ``psi < psi_cut`` are inactive (``phasefield.domain``)."""
     coords = grid.coordinates()
     centre = [gap + radius] + [L / 2 for L in grid.lengths[1:]]
     if gap + 2 * radius > grid.lengths[0] or 2 * radius > min(grid.lengths[1:]):
@@ -39,15 +41,16 @@ def particle_domain(grid: Grid, radius: float, gap: float, width: float, dtype=j
     magnitude = np.sqrt(sum(g**2 for g in grads))
     surface = 2.0 * psi * magnitude * (coords[0] < gap + width)
     face_area = float(np.prod(grid.lengths[1:])) if grid.ndim > 1 else 1.0
-    return Domain.create(psi, surface, face_area, dtype=dtype)
+    return Domain.create(psi, surface, face_area, psi_cut=psi_cut, dtype=dtype)
 
 
 def particle_problem(grid: Grid, radius: float, energy, mobility, kinetics: ButlerVolmer, control,
-                     X0: float = 0.02, gap: float | None = None, dtype=jnp.float64):
+                     X0: float = 0.02, gap: float | None = None, psi_cut: float = 0.0,
+                     dtype=jnp.float64):
     """``(model, state)``: a particle of uniform Li atom fraction ``X0`` under ``control``."""
     width = float(energy.delta)
     gap = 2 * width if gap is None else gap
-    domain = particle_domain(grid, radius, gap, width, dtype)
+    domain = particle_domain(grid, radius, gap, width, psi_cut, dtype)
     model = PhaseFieldModel(FreeEnergy(energy, energy.kappa), mobility, domain=domain,
                             kinetics=kinetics, control=control)
     return model, State.create(jnp.full(grid.shape, X0, dtype=dtype), dt=1e-6)
