@@ -51,10 +51,15 @@ class ButlerVolmer:
 
 @pytree
 class Galvanostatic:
-    """Applied current density (A/m^2 of the electrolyte face; > 0 lithiates)."""
+    """Applied current density (A/m^2 of the electrolyte face; > 0 lithiates) and the
+    voltage window (V vs Li/Li+) outside which the step ends: ``v_min`` is the lower cut-off
+    of a lithiation (e.g. 0.01 V), ``v_max`` the upper cut-off of a delithiation (e.g.
+    1.5 V); infinite for none."""
 
     current: jnp.ndarray
     bracket: float = static(5.0)  # V around the range of V_eq searched for phi
+    v_min: jnp.ndarray | float = -float("inf")
+    v_max: jnp.ndarray | float = float("inf")
 
 
 @pytree

@@ -59,6 +59,7 @@ def _advance_jit(donate: bool):
 
 
 _ADVANCE = {False: _advance_jit(False), True: _advance_jit(True)}
+_STOPPED = jax.jit(lambda stepper, state: stepper.stopped(state))
 
 
 def owned_copy(tree):
@@ -108,8 +109,7 @@ def advance_to(stepper, state, t_out: float, max_steps: int = 1_000_000, donate:
             f"{int(stats.rejected)} rejections): the problem may be unstable; try a smaller "
             f"error_tol or check the parameters"
         )
-    stopped = stepper.stop_when is not None and bool(stepper.stop_when(state))
-    if float(state.t) < t_out * (1 - 1e-9) and not stopped:
+    if float(state.t) < t_out * (1 - 1e-9) and not bool(_STOPPED(stepper, state)):
         raise SimulationError(
             f"reached max_steps_per_output={max_steps} at t={float(state.t):.6g} before the "
             f"output time {t_out:.6g}; raise integrator.max_steps_per_output or error_tol"

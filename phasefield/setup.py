@@ -128,7 +128,10 @@ def _build_particle(config: RunConfig, dtype) -> Simulation:
     kinetics = ButlerVolmer(a(ec["exchange_current"]), a(ec["alpha_a"]), a(ec["alpha_c"]),
                             a(config["material"]["temperature"]), a(float(energy.molar_volume)))
     if ec["control"] == "galvanostatic":
-        control = Galvanostatic(a(ec["current"]))
+        # the cut-off in the direction of the current ends the run (the model's stop event)
+        lithiating = ec["current"] > 0
+        control = Galvanostatic(a(ec["current"]), v_min=a(proto["lower_cutoff"] if lithiating else -np.inf),
+                                v_max=a(np.inf if lithiating else proto["upper_cutoff"]))
     else:
         control = Potentiostatic(a(ec["potential"]))
     try:
@@ -138,12 +141,6 @@ def _build_particle(config: RunConfig, dtype) -> Simulation:
         raise DeckError("geometry.radius", str(err)) from None
     domain = model.domain
     phi = lambda s: model.electrode_potential(s, grid)  # noqa: E731
-    lithiating = ec["control"] == "galvanostatic" and ec["current"] > 0
-
-    def stop_when(s):
-        p = phi(s)
-        return p < proto["lower_cutoff"] if lithiating else p > proto["upper_cutoff"]
-
     U0 = float(grid.integrate(model.conserved(state)))
     solid = float(grid.integrate(domain.psi))
     to_mAh_cm2 = 1e-6 / float(energy.molar_volume) * FARADAY / 3.6e4 / float(domain.face_area)
@@ -167,8 +164,7 @@ def _build_particle(config: RunConfig, dtype) -> Simulation:
     from phasefield._pytree import replace
 
     state = replace(state, dt=jnp.asarray(dt0, dtype))
-    stepper = AdaptiveStepper(_integrator(config, model, grid, True), _controller(config, (-0.1, 1.1)),
-                              stop_when=stop_when)
+    stepper = AdaptiveStepper(_integrator(config, model, grid, True), _controller(config, (-0.1, 1.1)))
     times = _output_times(run["t_end"], out["count"], out["spacing"], 100 * dt0)
     return Simulation(grid, stepper, state, observe, fields, times, "s",
                       config["integrator"]["max_steps_per_output"])

@@ -70,7 +70,10 @@ class AdaptiveStepper:
     """Wraps an integrator (``step_with_error(state, dt)``) with the controller above.
 
     ``stop_when(state) -> bool`` (static callable, optional) is an event such as a voltage
-    cut-off: the loop ends after the first accepted step at which it holds.
+    cut-off: the loop ends after the first accepted step at which it holds. Without it the
+    model's own ``stop_event(state, grid)`` is used where the model has one (the voltage
+    window of a galvanostatic control, whose bounds are array leaves, so protocol steps with
+    other cut-offs reuse the compiled loop).
     """
 
     integrator: object
@@ -88,6 +91,13 @@ class AdaptiveStepper:
     def free_energy(self, state):
         return self.model.free_energy(state, self.grid)
 
+    def stopped(self, state):
+        """The stop event at ``state`` (a scalar bool array)."""
+        if self.stop_when is not None:
+            return jnp.asarray(self.stop_when(state))
+        event = getattr(self.model, "stop_event", None)
+        return jnp.asarray(False) if event is None else event(state, self.grid)
+
     def advance(self, state, t_end, max_steps: int):
         """Advance to ``t_end`` (or ``max_steps`` accepted steps); returns ``(state, StepStats)``."""
         c = self.controller
@@ -97,12 +107,9 @@ class AdaptiveStepper:
         E0 = self.free_energy(state) if use_energy else jnp.asarray(0.0, dtype)
         tol_t = 1e-12 * jnp.abs(t_end)  # relative: output times far below 1 (1e-20 s) stay reachable
 
-        def stopped(s):
-            return jnp.asarray(False) if self.stop_when is None else self.stop_when(s)
-
         def cond(carry):
             s, _, n_acc, _, streak, failed, _, _ = carry
-            return (s.t < t_end - tol_t) & (n_acc < max_steps) & ~failed & ~stopped(s)
+            return (s.t < t_end - tol_t) & (n_acc < max_steps) & ~failed & ~self.stopped(s)
 
         def body(carry):
             s, E, n_acc, n_rej, streak, failed, dt_lo, dt_hi = carry

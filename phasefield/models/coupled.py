@@ -114,6 +114,16 @@ class PhaseFieldModel:
         d = self.domain
         return solve_potential(self.kinetics, self.control, V_eq, d.surface, d.face_area, grid.cell_volume)
 
+    def stop_event(self, state, grid: Grid):
+        """True once the electrode potential has left the galvanostatic control's cut-off
+        window ``[v_min, v_max]`` (a voltage cut-off); False without such a control."""
+        from phasefield.electrochem import Galvanostatic
+
+        if self.kinetics is None or not isinstance(self.control, Galvanostatic):
+            return jnp.asarray(False)
+        phi = self.electrode_potential(state, grid)
+        return (phi < self.control.v_min) | (phi > self.control.v_max)
+
     def electrochemical_source(self, state, grid: Grid, mu):
         """``surface * j``: Li entering the solid through the electrolyte contact (U per time)."""
         phi = self.electrode_potential(state, grid, mu)
