@@ -1,5 +1,8 @@
-"""Observables: pure functions of the state (DESIGN 5). Units follow the model: for Li-Al
-presets lengths in um, so areas/volumes are um^2 (2D, per um of depth) or um^3."""
+"""Phase and amount reductions of the Li atom fraction X: pure, jax-traceable (DESIGN 5).
+
+Units follow the model: for Li-Al presets lengths are in um, so amounts ``int X dV`` are in
+um^3 (3D) or um^2 per um of depth (2D), i.e. volumes of lattice sites filled with Li.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from phasefield.grid import Grid
 
 
 def total_amount(X, grid: Grid):
-    """``int X dV``: the conserved amount (Li site fraction x volume)."""
+    """``int X dV``: the conserved amount (Li site fraction x volume, um^ndim)."""
     return grid.integrate(X)
 
 

@@ -1,0 +1,2 @@
+"""Polycrystals: Voronoi grains, colouring onto order parameters, tracking and remapping,
+curvature-driven grain growth."""
