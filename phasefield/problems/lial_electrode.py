@@ -1,0 +1,95 @@
+"""A Li-Al electrode: a pressed-powder packing between the solid electrolyte and the collector.
+
+Geometry (``phasefield.geometry``, lengths in um): axis 0 runs from the solid-electrolyte (SE)
+layer ``0 <= x0 < gap`` through the SE face at ``x0 = gap`` to the current collector at
+``x0 = L0`` (no flux: the grid's axis 0 must be no-flux); the other axes are periodic. The
+particles are seeded log-normal discs/spheres pressed to a target solid fraction; psi is the
+smoothed indicator of their union (width = the Li-Al interface width delta), the active
+surface ``2 psi |grad psi_E|`` marks where they touch the SE (``electrolyte_contact``), and
+the current density refers to the face area ``prod_{a>0} L_a``.
+
+Initial Li (seed 000 Methods, in-situ prelithiation at Li:Al = x): ``mode = "mixed"`` makes
+each particle either Al (alpha, X = ``X_al``) or Li metal (X = 1), chosen so the powder's
+Li:Al atom ratio is nearest x; ``mode = "prelithiated"`` gives every particle Li_xAl,
+``X = x / (1 + x)``. x = 0 is pure Al.
+
+The model is the smoothed-boundary Cahn-Hilliard of ``phasefield.domain`` with Butler-Volmer
+kinetics at the SE contact under a galvanostatic or potentiostatic ``control``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax.numpy as jnp
+import numpy as np
+
+from phasefield.domain import Domain
+from phasefield.energies.functional import FreeEnergy
+from phasefield.geometry import assign_li_al, electrolyte_contact, initial_X, pack_particles, rasterize
+from phasefield.geometry.packing import Packing
+from phasefield.grid import Grid
+from phasefield.models.coupled import PhaseFieldModel
+from phasefield.state import State
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Electrode:
+    """The built electrode: model, initial state and the geometry behind them.
+
+    Attributes:
+        model: ``PhaseFieldModel`` with domain, kinetics and control.
+        state: initial ``State``.
+        packing: the particle packing.
+        labels: per-cell particle index inside the solid (psi > 1/2), -1 elsewhere.
+        particle_X: initial Li atom fraction of each particle.
+        x_ratio: the powder's Li:Al atom ratio that the assignment achieved.
+    """
+
+    model: PhaseFieldModel
+    state: State
+    packing: Packing
+    labels: np.ndarray
+    particle_X: np.ndarray
+    x_ratio: float
+
+
+def electrode_packing(grid: Grid, radius_mean: float, radius_std: float, density: float, seed: int,
+                      gap: float) -> Packing:
+    """A seeded packing filling ``grid``'s box (``phasefield.geometry.pack_particles``)."""
+    if grid.bc[0] != "noflux" or any(b != "periodic" for b in grid.bc[1:]):
+        raise ValueError(f"an electrode slab needs bc = ('noflux', 'periodic', ...): axis 0 ends at the "
+                         f"collector; got {grid.bc}")
+    return pack_particles(grid.lengths, radius_mean, radius_std, density, seed, grid.ndim, electrolyte_gap=gap)
+
+
+def electrode_problem(grid: Grid, packing: Packing, energy, mobility, kinetics, control, x_ratio: float,
+                      mode: str = "mixed", seed: int = 0, X_al: float = 0.02, psi_cut: float = 0.0,
+                      dtype=jnp.float64) -> Electrode:
+    """Build the electrode of the module docstring on ``grid`` from ``packing``.
+
+    Args:
+        energy: the Li-Al energy (its ``delta`` is the smoothed-boundary width, um).
+        mobility, kinetics, control: as for ``PhaseFieldModel``.
+        x_ratio: Li:Al atom ratio of the powder (0 = pure Al).
+        mode: ``"mixed"`` (Li and Al particles) or ``"prelithiated"`` (Li_xAl particles).
+        seed: seed of the random choice of Li particles.
+        X_al: Li atom fraction of the Al particles.
+        psi_cut: inactive rim below this psi (``Domain``).
+    """
+    width = float(energy.delta)
+    if tuple(float(b) for b in packing.box) != tuple(float(v) for v in grid.lengths):
+        raise ValueError(f"the packing's box {packing.box} must equal the grid's lengths {grid.lengths}")
+    psi, labels = rasterize(packing, grid, width)
+    surface = electrolyte_contact(psi, grid, packing.gap, width)
+    face_area = float(np.prod(grid.lengths[1:]))
+    domain = Domain.create(psi, surface, face_area, psi_cut=psi_cut, dtype=dtype)
+    per_particle, achieved = assign_li_al(packing, x_ratio, seed, mode=mode, X_al=X_al)
+    X0 = initial_X(packing, labels, psi, per_particle, outside=X_al)
+    model = PhaseFieldModel(FreeEnergy(energy, energy.kappa), mobility, domain=domain, kinetics=kinetics,
+                            control=control)
+    return Electrode(model, State.create(jnp.asarray(X0, dtype=dtype), dt=1e-6), packing, labels,
+                     per_particle, achieved)
+
+
+__all__ = ["Electrode", "electrode_packing", "electrode_problem"]
