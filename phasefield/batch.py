@@ -66,6 +66,54 @@ def _versions() -> dict:
     }
 
 
+def _run_steps(sim, config: RunConfig, state, resumed, rows, row_for, write_outputs, log, bar, out: Path):
+    """The protocol path of ``run_deck``: each step of ``sim.steps`` (``phasefield.protocol``)
+    runs under its own control through ``output.count`` equally spaced outputs of its
+    duration, ends early at its cut-off, and the run ends at ``run.t_end``. Checkpoints hold
+    the step, its start time and the next output within it, so ``--resume`` continues exactly."""
+    from phasefield._pytree import replace
+
+    unit, t_end = sim.time_unit, float(sim.output_times[-1])
+    count, every = config["output"]["count"], config["output"]["checkpoint_every"]
+    model = sim.stepper.integrator.model
+    dtype = state.X.dtype
+    k0, j0, t0 = 0, 0, float(state.t)
+    if resumed is not None:
+        k0, j0, t0 = int(resumed["step_index"]), int(resumed["next_output"]), float(resumed["step_t0"])
+    index = len(rows)  # the next snapshot number (row 0 is the initial state)
+    n_out = 0
+    for k in range(k0, len(sim.steps)):
+        step = sim.steps[k]
+        if k > k0:
+            t0, j0 = float(state.t), 0
+        if t0 >= t_end * (1 - 1e-12):
+            break
+        duration = min(step.duration, t_end - t0)
+        stepper = replace(sim.stepper, integrator=replace(sim.stepper.integrator, model=step.on(model, dtype)))
+        cutoff = False
+        for j in range(j0, count):
+            t_out = t0 + duration * (j + 1) / count
+            state, stats = advance_to(stepper, state, t_out, sim.max_steps_per_output, donate=True)
+            rows.append(row_for(state, stats.rejected, step))
+            write_outputs(state, index)
+            index += 1
+            n_out += 1
+            cutoff = float(state.t) < t_out * (1 - 1e-9)
+            log.write(f"{step.name}: t={float(state.t):.6g} {unit} dt={float(state.dt):.4g} steps={int(state.step)} "
+                      f"rejected={int(stats.rejected)}" + (" (cut-off)" if cutoff else "") + "\n")
+            log.flush()
+            bar(state, stats)
+            last = cutoff or j + 1 == count
+            nxt = (k + 1, 0, float(state.t)) if last else (k, j + 1, t0)
+            if every and (n_out % every == 0 or last):
+                save_checkpoint(out / "checkpoints", state,
+                                extra={"step_index": nxt[0], "next_output": nxt[1], "step_t0": nxt[2],
+                                       "columns": list(rows[-1]), "rows": [list(r.values()) for r in rows]})
+            if cutoff:
+                break
+    return state
+
+
 def run_deck(config: RunConfig, out: Path, resume: bool = False, progress: bool = True,
              deck_text: str | None = None, overrides: list[str] | None = None):
     """Run ``config`` into ``out``; returns the final state."""
@@ -88,7 +136,7 @@ def run_deck(config: RunConfig, out: Path, resume: bool = False, progress: bool 
     every = config["output"]["checkpoint_every"]
     unit = sim.time_unit
 
-    state, start_index, rows = sim.state, 0, []
+    state, start_index, rows, found = sim.state, 0, [], None
     if resume:
         found = load_latest_checkpoint(out / "checkpoints", like=sim.state)
         if found is not None:
@@ -105,9 +153,11 @@ def run_deck(config: RunConfig, out: Path, resume: bool = False, progress: bool 
     pvd = PvdCollection(out / "fields.pvd")
     pvd.truncate_after(float(state.t))
 
-    def row_for(s, rejected):
-        return {f"t_{unit}": float(s.t), f"dt_{unit}": float(s.dt), "steps": int(s.step),
-                "rejected": int(rejected), **sim.observe(s)}
+    def row_for(s, rejected, step=None):
+        head = {f"t_{unit}": float(s.t), f"dt_{unit}": float(s.dt), "steps": int(s.step), "rejected": int(rejected)}
+        if sim.steps is None:
+            return {**head, **sim.observe(s)}
+        return {**head, "protocol_step": "start" if step is None else step.name, **sim.observe(s, step)}
 
     def write_outputs(s, index):
         _atomic_write_text(out / "observables.csv", _csv_text(rows))
@@ -128,6 +178,11 @@ def run_deck(config: RunConfig, out: Path, resume: bool = False, progress: bool 
         rows.append(row_for(state, 0))
         write_outputs(state, 0)
     state = owned_copy(state)  # each interval donates its input buffers to the next (run.py)
+    if sim.steps is not None:
+        state = _run_steps(sim, config, state, extra if resume and found is not None else None, rows, row_for,
+                           write_outputs, log, bar, out)
+        log.close()
+        return state, rows
     for i in range(start_index, len(sim.output_times)):
         t_out = float(sim.output_times[i])
         state, stats = advance_to(sim.stepper, state, t_out, sim.max_steps_per_output, donate=True)

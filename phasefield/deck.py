@@ -60,8 +60,9 @@ class Field:
     maximum: float | None = None
 
 
-_LENGTH_UNITS = {"lial_reaction": "length", "lial_particle": "length", "pfhub1": "dimensionless"}
-_TIME_UNITS = {"lial_reaction": "time", "lial_particle": "time", "pfhub1": "dimensionless"}
+_LENGTH_UNITS = {"lial_reaction": "length", "lial_particle": "length", "lial_electrode": "length",
+                 "pfhub1": "dimensionless"}
+_TIME_UNITS = {"lial_reaction": "time", "lial_particle": "time", "lial_electrode": "time", "pfhub1": "dimensionless"}
 FIELDS = ("X", "mu", "x_ratio", "phase", "psi")
 
 PROBLEM_SECTIONS: dict[str, dict[str, dict[str, Field]]] = {
@@ -89,6 +90,7 @@ PROBLEM_SECTIONS: dict[str, dict[str, dict[str, Field]]] = {
         },
     },
     "lial_particle": {},  # filled below: the Li-Al physics sections plus geometry and electrochemistry
+    "lial_electrode": {},  # filled below: the same, with a packed-particle geometry
     "pfhub1": {
         "initial": {"sample_at": Field(default="centres", kind="str", choices=("centres", "nodes"))},
     },
@@ -114,9 +116,37 @@ PROBLEM_SECTIONS["lial_particle"] = {
         "current": Field("current_density", "1 mA/cm^2"),
         "potential": Field("potential", "0.1 V"),
     },
+    # type "constant": the [electrochemistry] control until t_end or the cut-off in its direction;
+    # "cycle": n_cycles x (lithiate at |current| to lower_cutoff, delithiate to upper_cutoff),
+    # each half capped at max_step (default t_end) and followed by a rest of `rest`;
+    # "gitt": n_pulses x (current for `pulse`, rest for `rest`), a pulse ending at its cut-off.
+    # The run ends at t_end in every case (phasefield.protocol).
     "protocol": {
         "lower_cutoff": Field("potential", "0.01 V"),
         "upper_cutoff": Field("potential", "1.5 V"),
+        "type": Field(kind="str", default="constant", choices=("constant", "cycle", "gitt")),
+        "n_cycles": Field(default=1, kind="int", minimum=1, exclusive_minimum=False, maximum=100_000),
+        "max_step": Field("time", None, minimum=0.0),
+        "rest": Field("time", "0 s", minimum=0.0, exclusive_minimum=False),
+        "pulse": Field("time", "30 min", minimum=0.0),
+        "n_pulses": Field(default=10, kind="int", minimum=1, exclusive_minimum=False, maximum=100_000),
+    },
+}
+
+PROBLEM_SECTIONS["lial_electrode"] = {
+    **{k: PROBLEM_SECTIONS["lial_particle"][k] for k in ("material", "energy", "mobility", "electrochemistry",
+                                                         "protocol")},
+    "geometry": {
+        "radius_mean": Field("length", REQUIRED, minimum=0.0),
+        "radius_std": Field("length", "0 um", minimum=0.0, exclusive_minimum=False),
+        "density": Field(default=0.7, minimum=0.0, maximum=0.9),
+        "electrolyte_gap": Field("length", None, minimum=0.0),
+        "psi_cut": Field(default=0.0, minimum=0.0, exclusive_minimum=False, maximum=0.45),
+    },
+    "initial": {
+        "x_ratio": Field(default=0.0, minimum=0.0, exclusive_minimum=False, maximum=100.0),
+        "mode": Field(kind="str", default="mixed", choices=("mixed", "prelithiated")),
+        "X_al": Field(default=0.02, minimum=0.0, exclusive_minimum=False, maximum=0.05),
     },
 }
 
@@ -133,7 +163,7 @@ def _common_sections(problem: str) -> dict[str, dict[str, Field]]:
         "grid": {
             "shape": Field(kind="int_list", default=REQUIRED),
             "spacing": Field(length, REQUIRED, minimum=0.0),
-            "bc": Field(default="periodic", kind="str", choices=("periodic", "noflux")),
+            "bc": Field(default="periodic", kind="str", choices=("periodic", "noflux", "slab")),
         },
         "integrator": {
             "scheme": Field(default="auto", kind="str", choices=("auto", "semi-implicit", "rosenbrock")),

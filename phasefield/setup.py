@@ -31,6 +31,7 @@ class Simulation:
     output_times: np.ndarray
     time_unit: str
     max_steps_per_output: int
+    steps: tuple | None = None  # protocol steps (phasefield.protocol), None: one constant control
 
 
 def _output_times(t_end: float, n: int, spacing: str, t_first: float) -> np.ndarray:
@@ -114,16 +115,30 @@ def _selected_fields(config: RunConfig, field_makers: dict):
     return lambda s: {name: np.asarray(make(s)) for name, make in selected.items()}
 
 
-def _build_particle(config: RunConfig, dtype) -> Simulation:
-    """A Li-Al particle against the solid electrolyte under Butler-Volmer kinetics."""
-    from phasefield.constants import FARADAY
-    from phasefield.electrochem import ButlerVolmer, Galvanostatic, Potentiostatic
-    from phasefield.problems.lial_particle import particle_problem
+def _protocol_steps(config: RunConfig):
+    """The [protocol] as ``ProtocolStep``s, or ``None`` for ``type = "constant"`` (the
+    [electrochemistry] control held until t_end or its cut-off)."""
+    from phasefield.protocol import ProtocolStep, cycling, gitt
 
-    g, run, out = config["grid"], config["run"], config["output"]
-    grid = Grid.create(g["shape"], g["spacing"], g["bc"])
-    energy, mobility = _lial_physics(config, grid, dtype)
-    ec, geo, proto = config["electrochemistry"], config["geometry"], config["protocol"]
+    proto, ec, t_end = config["protocol"], config["electrochemistry"], config["run"]["t_end"]
+    if proto["type"] == "constant":
+        return None
+    if ec["control"] != "galvanostatic" or ec["current"] == 0:
+        raise DeckError("protocol.type", f"{proto['type']!r} protocols run at the galvanostatic current; set "
+                        f"electrochemistry.control = \"galvanostatic\" with a nonzero current")
+    if proto["type"] == "cycle":
+        cap = proto["max_step"] if proto["max_step"] is not None else t_end
+        return cycling(ec["current"], proto["lower_cutoff"], proto["upper_cutoff"], proto["n_cycles"], cap,
+                       rest=proto["rest"])
+    cutoff = proto["lower_cutoff"] if ec["current"] > 0 else proto["upper_cutoff"]
+    steps = gitt(ec["current"], proto["pulse"], proto["rest"], cutoff, proto["n_pulses"])
+    return tuple(st for st in steps if st.duration > 0)
+
+
+def _kinetics_and_control(config: RunConfig, energy, dtype):
+    from phasefield.electrochem import ButlerVolmer, Galvanostatic, Potentiostatic
+
+    ec, proto = config["electrochemistry"], config["protocol"]
     a = lambda v: jnp.asarray(v, dtype=dtype)  # noqa: E731
     kinetics = ButlerVolmer(a(ec["exchange_current"]), a(ec["alpha_a"]), a(ec["alpha_c"]),
                             a(config["material"]["temperature"]), a(float(energy.molar_volume)))
@@ -134,24 +149,47 @@ def _build_particle(config: RunConfig, dtype) -> Simulation:
                                 v_max=a(np.inf if lithiating else proto["upper_cutoff"]))
     else:
         control = Potentiostatic(a(ec["potential"]))
-    try:
-        model, state = particle_problem(grid, geo["radius"], energy, mobility, kinetics, control,
-                                        X0=config["initial"]["X"], gap=geo["electrolyte_gap"], dtype=dtype)
-    except ValueError as err:
-        raise DeckError("geometry.radius", str(err)) from None
-    domain = model.domain
-    phi = lambda s: model.electrode_potential(s, grid)  # noqa: E731
+    return kinetics, control
+
+
+def _electrode_simulation(config: RunConfig, grid: Grid, model, state, labels, dtype, ensemble: bool) -> Simulation:
+    """Observables, fields, stepper and output times shared by the particle and electrode decks.
+
+    ``observe(state, step=None)``: with a protocol step the voltage is that of the step's
+    control. Columns: voltage, capacity (mAh/cm^2 of the electrolyte face), mean x, phase
+    fractions of the solid, trapped-Li fraction and mean alpha-shell thickness of the particles
+    that hold beta (``phasefield.observables``), free energy; an ensemble adds whether beta
+    percolates from the electrolyte to the collector, its percolating share, and the
+    effective Li diffusivity of the slab (steady-state solve; cm^2/s)."""
+    from phasefield.constants import FARADAY
+    from phasefield._pytree import replace
+
+    run, out = config["run"], config["output"]
+    energy, domain = model.energy.chemical, model.domain
+    psi = np.asarray(domain.psi)
+    n_particles = int(labels.max()) + 1
     U0 = float(grid.integrate(model.conserved(state)))
     solid = float(grid.integrate(domain.psi))
     to_mAh_cm2 = 1e-6 / float(energy.molar_volume) * FARADAY / 3.6e4 / float(domain.face_area)
 
-    def observe(s):
+    def observe(s, step=None):
+        m = model if step is None else step.on(model, dtype)
+        X = np.asarray(s.X)
         U = float(grid.integrate(model.conserved(s)))
         Xm = U / solid
         a_, b_, li = (float(v) for v in obs.phase_fractions(s.X, energy, domain.psi))
-        return {"voltage_V": float(phi(s)), "capacity_mAh_per_cm2": (U - U0) * to_mAh_cm2,
-                "x_mean_Li_per_Al": Xm / (1 - Xm), "alpha_fraction": a_, "beta_fraction": b_,
-                "Li_metal_fraction": li, "free_energy_J_per_mol_um^d": float(model.free_energy(s, grid))}
+        shells = obs.alpha_shell_thickness(X, psi, labels, energy, grid, n_particles)
+        row = {"voltage_V": float(m.electrode_potential(s, grid)), "capacity_mAh_per_cm2": (U - U0) * to_mAh_cm2,
+               "x_mean_Li_per_Al": Xm / (1 - Xm), "alpha_fraction": a_, "beta_fraction": b_,
+               "Li_metal_fraction": li, "trapped_Li_fraction": float(obs.trapped_li(X, psi, energy, grid).fraction),
+               "shell_thickness_um": float(np.nanmean(shells)) if np.isfinite(shells).any() else float("nan")}
+        if ensemble:
+            perc = obs.beta_percolation(X, psi, energy, grid)
+            D = obs.effective_diffusivity(X, model.mobility, grid, psi)
+            row.update({"beta_percolates": int(perc.percolates), "beta_percolating_share": float(perc.share),
+                        "D_eff_cm2_per_s": float(D.D_eff) / 1e8})
+        row["free_energy_J_per_mol_um^d"] = float(model.free_energy(s, grid))
+        return row
 
     fields = _selected_fields(config, {
         "X": ("X", lambda s: s.X),
@@ -161,13 +199,54 @@ def _build_particle(config: RunConfig, dtype) -> Simulation:
         "psi": ("psi", lambda s: domain.psi),
     })
     dt0 = config["integrator"]["dt_initial"] or float(state.dt)
-    from phasefield._pytree import replace
-
     state = replace(state, dt=jnp.asarray(dt0, dtype))
     stepper = AdaptiveStepper(_integrator(config, model, grid, True), _controller(config, (-0.1, 1.1)))
     times = _output_times(run["t_end"], out["count"], out["spacing"], 100 * dt0)
     return Simulation(grid, stepper, state, observe, fields, times, "s",
-                      config["integrator"]["max_steps_per_output"])
+                      config["integrator"]["max_steps_per_output"], _protocol_steps(config))
+
+
+def _build_particle(config: RunConfig, dtype) -> Simulation:
+    """A Li-Al particle against the solid electrolyte under Butler-Volmer kinetics."""
+    from phasefield.problems.lial_particle import particle_problem
+
+    g, geo = config["grid"], config["geometry"]
+    if g["bc"] == "slab":
+        raise DeckError("grid.bc", "'slab' is for the lial_electrode problem; a particle box is \"noflux\"")
+    grid = Grid.create(g["shape"], g["spacing"], g["bc"])
+    energy, mobility = _lial_physics(config, grid, dtype)
+    kinetics, control = _kinetics_and_control(config, energy, dtype)
+    try:
+        model, state = particle_problem(grid, geo["radius"], energy, mobility, kinetics, control,
+                                        X0=config["initial"]["X"], gap=geo["electrolyte_gap"], dtype=dtype)
+    except ValueError as err:
+        raise DeckError("geometry.radius", str(err)) from None
+    labels = np.where(np.asarray(model.domain.psi) >= 0.5, 0, -1)
+    return _electrode_simulation(config, grid, model, state, labels, dtype, ensemble=False)
+
+
+def _build_electrode(config: RunConfig, dtype) -> Simulation:
+    """A packed-particle Li-Al electrode slab (``phasefield.problems.lial_electrode``)."""
+    from phasefield.geometry import PackingError
+    from phasefield.problems.lial_electrode import electrode_packing, electrode_problem
+
+    g, geo, ini, run = config["grid"], config["geometry"], config["initial"], config["run"]
+    if g["bc"] != "slab":
+        raise DeckError("grid.bc", f"an electrode is a slab with no-flux ends along axis 0 and periodic sides; "
+                        f"set bc = \"slab\", got {g['bc']!r}")
+    if len(g["shape"]) < 2:
+        raise DeckError("grid.shape", f"an electrode needs a 2D or 3D grid; got {list(g['shape'])}")
+    grid = Grid.create(g["shape"], g["spacing"], ("noflux",) + ("periodic",) * (len(g["shape"]) - 1))
+    energy, mobility = _lial_physics(config, grid, dtype)
+    kinetics, control = _kinetics_and_control(config, energy, dtype)
+    gap = geo["electrolyte_gap"] if geo["electrolyte_gap"] is not None else 2 * float(energy.delta)
+    try:
+        packing = electrode_packing(grid, geo["radius_mean"], geo["radius_std"], geo["density"], run["seed"], gap)
+        e = electrode_problem(grid, packing, energy, mobility, kinetics, control, ini["x_ratio"], mode=ini["mode"],
+                              seed=run["seed"], X_al=ini["X_al"], psi_cut=geo["psi_cut"], dtype=dtype)
+    except (PackingError, ValueError) as err:
+        raise DeckError("geometry", str(err)) from None
+    return _electrode_simulation(config, grid, e.model, e.state, e.labels, dtype, ensemble=True)
 
 
 def _build(config: RunConfig) -> Simulation:
@@ -177,6 +256,10 @@ def _build(config: RunConfig) -> Simulation:
     run = config["run"]
     if config.problem == "lial_particle":
         return _build_particle(config, dtype)
+    if config.problem == "lial_electrode":
+        return _build_electrode(config, dtype)
+    if g["bc"] == "slab":
+        raise DeckError("grid.bc", "'slab' is for the lial_electrode problem; use \"periodic\" or \"noflux\"")
     if config.problem == "lial_reaction":
         from phasefield.problems.lial_reaction import li_particle_in_al
 

@@ -17,6 +17,16 @@ REDUCED = {
     "lial_reaction_2d": ["grid.shape=[32,32]", "initial.radius=\"40 nm\"", "run.t_end=\"0.2 us\"", "output.count=3"],
     "lial_reaction_3d": ["grid.shape=[12,12,12]", "initial.radius=\"15 nm\"", "run.t_end=\"0.05 us\"", "output.count=3"],
     "lial_particle_2d": ["run.t_end=\"0.05 s\"", "output.count=3"],
+    "lial_particle_cycle_2d": ["run.t_end=\"0.05 s\"", "output.count=3"],
+    "lial_particle_3d": ["grid.shape=[24,16,16]", "geometry.radius=\"0.35 um\"", "run.t_end=\"0.02 s\"",
+                         "output.count=3"],
+    "lial_gitt_2d": ["run.t_end=\"0.05 s\"", "protocol.pulse=\"0.05 s\"", "output.count=3"],
+    "lial_electrode_2d": ["grid.shape=[64,40]", "geometry.radius_mean=\"1 um\"", "geometry.radius_std=\"0.2 um\"",
+                          "energy.delta=\"0.75 um\"", "geometry.electrolyte_gap=\"1 um\"", "run.t_end=\"0.05 s\"",
+                          "output.count=3"],
+    "lial_electrode_3d": ["grid.shape=[20,16,16]", "grid.spacing=\"0.5 um\"", "geometry.radius_mean=\"1.2 um\"",
+                          "geometry.radius_std=\"0.1 um\"", "energy.delta=\"1.5 um\"",
+                          "geometry.electrolyte_gap=\"1.5 um\"", "run.t_end=\"0.02 s\"", "output.count=3"],
     "pfhub1a": ["grid.shape=[40,40]", "run.t_end=20", "output.count=3"],
 }
 
@@ -37,9 +47,10 @@ def test_every_input_deck_validates_and_runs_reduced(deck, tmp_path):
     times = [float(r[time_key]) for r in rows]
     assert times == sorted(times) and times[-1] > 0
     assert (out / "fields.pvd").exists() and len(list((out / "fields").glob("*.vti"))) == 4
-    if config.problem == "lial_particle":  # Li enters at the applied current: capacity = I t
+    if config.problem in ("lial_particle", "lial_electrode"):  # Li enters at the applied current: capacity = I t
+        current = config["electrochemistry"]["current"]  # A/m^2
         for r in rows:
-            assert float(r["capacity_mAh_per_cm2"]) == pytest.approx(10.0 * float(r["t_s"]) / 3.6e4, rel=1e-6, abs=1e-15)
+            assert float(r["capacity_mAh_per_cm2"]) == pytest.approx(current * float(r["t_s"]) / 3.6e4, rel=1e-6, abs=1e-15)
     else:  # closed systems conserve the amount
         amount_key = "total_Li_um^d" if config.problem == "lial_reaction" else "mean_c"
         amounts = np.array([float(r[amount_key]) for r in rows])
