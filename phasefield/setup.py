@@ -158,7 +158,7 @@ def _electrode_simulation(config: RunConfig, grid: Grid, model, state, labels, d
     ``observe(state, step=None)``: with a protocol step the voltage is that of the step's
     control. Columns: voltage, capacity (mAh/cm^2 of the electrolyte face), mean x, phase
     fractions of the solid, trapped-Li fraction and mean alpha-shell thickness of the particles
-    that hold beta (``phasefield.observables``), free energy; an ensemble adds whether beta
+    that hold beta (NaN while none does; ``phasefield.observables``), free energy; an ensemble adds whether beta
     percolates from the electrolyte to the collector, its percolating share, and the
     effective Li diffusivity of the slab (steady-state solve; cm^2/s)."""
     from phasefield.constants import FARADAY
@@ -179,6 +179,8 @@ def _electrode_simulation(config: RunConfig, grid: Grid, model, state, labels, d
         Xm = U / solid
         a_, b_, li = (float(v) for v in obs.phase_fractions(s.X, energy, domain.psi))
         shells = obs.alpha_shell_thickness(X, psi, labels, energy, grid, n_particles)
+        beta = (obs.phase_index(X, energy) == 1) & (labels >= 0)
+        shells = shells[np.bincount(labels[beta], minlength=n_particles) > 0]  # particles holding beta
         row = {"voltage_V": float(m.electrode_potential(s, grid)), "capacity_mAh_per_cm2": (U - U0) * to_mAh_cm2,
                "x_mean_Li_per_Al": Xm / (1 - Xm), "alpha_fraction": a_, "beta_fraction": b_,
                "Li_metal_fraction": li, "trapped_Li_fraction": float(obs.trapped_li(X, psi, energy, grid).fraction),
