@@ -1,4 +1,4 @@
-"""Command line: ``phasefield run|validate|sweep|info``.
+"""Command line: ``phasefield run|validate|sweep|fit|info``.
 
 Exit codes: 0 success, 2 invalid input (deck, units, options, paths), 3 numerical failure
 (step size collapsed, step budget exhausted), 1 anything else.
@@ -27,6 +27,10 @@ def cmd_validate(args) -> int:
 
     config = load_deck(args.deck, args.set)
     sim = build(config)  # geometry and field choices are checked too
+    if "fit" in config.sections:
+        from phasefield.fit.setup import build_fit
+
+        build_fit(config, make_data=False)  # parameter names, units, observables, data files
     print(f"{args.deck}: valid ({config.problem}, grid {list(sim.grid.shape)}, "
           f"{len(sim.output_times)} outputs to t={sim.output_times[-1]:g} {sim.time_unit})")
     return EXIT_OK
@@ -55,6 +59,50 @@ def cmd_sweep(args) -> int:
     return EXIT_OK
 
 
+def cmd_fit(args) -> int:
+    import resource
+
+    import numpy as np
+
+    from phasefield.deck import DeckError, load_deck
+    from phasefield.fit.optimize import optimize
+    from phasefield.fit.report import write_all
+    from phasefield.fit.setup import build_fit
+    from phasefield.fit.uncertainty import gauss_newton
+
+    config = load_deck(args.deck, args.set)
+    out = Path(args.out or Path("runs") / (Path(args.deck).stem + "_fit"))
+    if out.exists() and not out.is_dir():
+        raise DeckError("--out", f"{out} exists and is not a directory; give a directory path")
+    setup = build_fit(config)
+    problem = setup.problem
+    names = ", ".join(p.name for p in problem.params)
+
+    def progress(it):
+        if not args.quiet:
+            values = " ".join(f"{v:.5g}" for v in it.p)
+            print(f"iter {it.iteration:3d}  loss {it.loss:.6e}  |g|max {it.grad_max:.2e}  [{values}]  "
+                  f"{it.n_steps} steps  {it.wall_s:.1f} s", file=sys.stderr, flush=True)
+
+    if not args.quiet:
+        print(f"fitting {names} to {problem.data.size} data ({setup.options.optimizer})", file=sys.stderr)
+    result = optimize(problem, setup.options, progress)
+    J, r = problem.jacobian(result.u, result.schedule)
+    unc = gauss_newton(problem.params, result.u, J, r)
+    exe, _ = problem.compiled("value_and_grad", result.u, result.schedule)
+    mem = exe.memory_analysis()
+    memory = {"peak_rss_MiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+              "grad_temp_MiB": (getattr(mem, "temp_size_in_bytes", 0) or 0) / 2**20}
+    report = write_all(out, setup, result, unc, problem.prediction_from_residuals(r), memory)
+    for row in report["parameters"]:
+        print(f"{row['name']} = {row['final']:.6g} +- {row['sigma']:.2g} {row['unit']}"
+              + (f"  (truth {row['truth']:.6g})" if "truth" in row else ""))
+    print(f"stopped by {result.stop_reason} after {report['iterations']} iterations; loss "
+          f"{report['loss_final']:.6g}; peak RSS {memory['peak_rss_MiB']:.0f} MiB")
+    print(f"outputs in {out}/ (trajectory.csv, fit.csv, report.json, report.md{', fit.png' if setup.plot else ''})")
+    return EXIT_OK if np.isfinite(report["loss_final"]) else EXIT_NUMERICAL
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="phasefield", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -75,6 +123,11 @@ def main(argv=None) -> int:
     p_sw.add_argument("--out")
     p_sw.add_argument("--set", **overrides)
     p_sw.add_argument("--quiet", action="store_true")
+    p_fit = sub.add_parser("fit", help="fit deck parameters to data ([fit] section)")
+    p_fit.add_argument("deck")
+    p_fit.add_argument("--out", help="output directory (default runs/<deck name>_fit)")
+    p_fit.add_argument("--set", **overrides)
+    p_fit.add_argument("--quiet", action="store_true", help="no progress lines")
     sub.add_parser("info", help="devices, precision and versions")
     try:
         args = parser.parse_args(argv)
@@ -84,7 +137,8 @@ def main(argv=None) -> int:
     from phasefield.deck import DeckError
     from phasefield.run import SimulationError
 
-    handler = {"run": cmd_run, "validate": cmd_validate, "sweep": cmd_sweep, "info": cmd_info}[args.command]
+    handler = {"run": cmd_run, "validate": cmd_validate, "sweep": cmd_sweep, "fit": cmd_fit,
+               "info": cmd_info}[args.command]
     try:
         return handler(args)
     except DeckError as err:

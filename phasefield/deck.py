@@ -16,6 +16,7 @@ Layout (see ``inputs/`` for complete decks):
     [initial]     initial condition                             }
     [integrator]  error_tol, dt_initial, dt_max, max_steps_per_output
     [output]      count, spacing ("log"|"linear"), fields, formats, checkpoint_every
+    [fit]         optional: parameter fitting (``phasefield fit``); see ``FIT_KEYS``
 """
 
 from __future__ import annotations
@@ -256,6 +257,8 @@ def parse_deck(data: dict, source: str = "<deck>") -> RunConfig:
         raise DeckError("run.problem", f"expected one of {', '.join(PROBLEM_SECTIONS)}, got {problem!r}")
     schema = {**_common_sections(problem), **PROBLEM_SECTIONS[problem]}
     for name in data:
+        if name == "fit":
+            continue
         if name not in schema:
             raise DeckError(name, "unknown section" + _suggest(name, schema))
     sections = {}
@@ -276,7 +279,155 @@ def parse_deck(data: dict, source: str = "<deck>") -> RunConfig:
             else:
                 values[key] = None if spec.default is None else _check(path, spec.default, spec)
         sections[name] = values
+    if "fit" in data:
+        sections["fit"] = parse_fit(data["fit"], problem)
     return RunConfig(problem, sections, source)
+
+
+# ------------------------------------------------------------------ [fit]
+#: keys of the [fit] section. Parameter values (``initial``, ``lower``, ``upper``, ``scale``,
+#: reference values) carry the unit of their parameter and are converted where the parameter
+#: is known (``phasefield.fit.setup``); everything else is checked here.
+FIT_KEYS: dict[str, Field] = {
+    "optimizer": Field(kind="str", default="lbfgs", choices=("lbfgs", "adam")),
+    "max_iterations": Field(default=50, kind="int", minimum=0, exclusive_minimum=False, maximum=100_000),
+    "learning_rate": Field(default=None, minimum=0.0),
+    "gtol": Field(default=1e-6, minimum=0.0, exclusive_minimum=False),
+    "ftol": Field(default=1e-9, minimum=0.0, exclusive_minimum=False),
+    "refix_every": Field(default=5, kind="int", minimum=1, exclusive_minimum=False),
+    "refix_rtol": Field(default=1e-3, minimum=0.0, exclusive_minimum=False),
+    "checkpoint_every": Field(default=0, kind="int", minimum=0, exclusive_minimum=False),
+    "max_steps": Field(default=100_000, kind="int", minimum=1, exclusive_minimum=False, maximum=10_000_000),
+    "seed": Field(default=0, kind="int", minimum=0, exclusive_minimum=False),
+}
+FIT_BOOL_KEYS = {"checkpoint": True, "plot": True}
+FIT_PARAMETER_KEYS = {"name", "initial", "transform", "lower", "upper", "scale"}
+FIT_TARGET_KEYS: dict[str, Field] = {
+    "observable": Field(kind="str", default=REQUIRED),
+    "csv": Field(kind="str", default=None),
+    "time_column": Field(kind="str", default=None),
+    "column": Field(kind="str", default=None),
+    "count": Field(default=None, kind="int", minimum=1, exclusive_minimum=False, maximum=100_000),
+    "sigma": Field(default=None, minimum=0.0),
+    "weight": Field(default=1.0, minimum=0.0),
+    "noise": Field(default=0.0, minimum=0.0, exclusive_minimum=False),
+}
+FIT_TRANSFORMS = ("identity", "log", "logit")
+
+
+def _table_list(value, path: str, what: str) -> list:
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
+        raise DeckError(path, f"expected one or more [[{path}]] tables ({what}), got {value!r}")
+    return value
+
+
+def _fit_fields(given: dict, fields: dict, path: str) -> dict:
+    values = {}
+    for key, spec in fields.items():
+        if key in given:
+            values[key] = _check(f"{path}.{key}", given[key], spec)
+        elif spec.default is REQUIRED:
+            raise DeckError(f"{path}.{key}", "required but missing")
+        else:
+            values[key] = spec.default
+    return values
+
+
+def _raw_value(path: str, value):
+    """A parameter value as written (number or quantity string), converted later."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise DeckError(path, f"expected a number or a quantity such as \"1 mA/cm^2\", got {value!r}")
+    if isinstance(value, (int, float)) and not math.isfinite(float(value)):
+        raise DeckError(path, f"must be finite, got {value!r}")
+    return value
+
+
+def parse_fit(fit: Any, problem: str) -> dict:
+    """Structural validation of the [fit] section (keys, types, ranges, time units).
+
+    Layout::
+
+        [fit]                   optimizer ("lbfgs"|"adam"), max_iterations, learning_rate, gtol,
+                                ftol, refix_every, refix_rtol, checkpoint (bool), checkpoint_every, max_steps,
+                                plot (bool), seed (noise of synthetic data)
+        [[fit.parameters]]      name, initial, transform ("identity"|"log"|"logit"), lower, upper, scale
+        [[fit.targets]]         observable, csv, time_column, column | times, count; sigma, weight, noise
+        [fit.reference]         name = value: parameter values of the synthetic reference run
+    """
+    if not isinstance(fit, dict):
+        raise DeckError("fit", f"expected a [fit] table, got {fit!r}")
+    known = set(FIT_KEYS) | set(FIT_BOOL_KEYS) | {"parameters", "targets", "reference"}
+    for key in fit:
+        if key not in known:
+            raise DeckError(f"fit.{key}", "unknown key" + _suggest(key, known))
+    out = _fit_fields(fit, FIT_KEYS, "fit")
+    for key, default in FIT_BOOL_KEYS.items():
+        value = fit.get(key, default)
+        if not isinstance(value, bool):
+            raise DeckError(f"fit.{key}", f"expected true or false, got {value!r}")
+        out[key] = value
+    if "parameters" not in fit:
+        raise DeckError("fit.parameters", "required but missing: add [[fit.parameters]] tables with a name each")
+    params, seen = [], set()
+    for i, given in enumerate(_table_list(fit["parameters"], "fit.parameters", "one per fitted parameter")):
+        path = f"fit.parameters[{i}]"
+        for key in given:
+            if key not in FIT_PARAMETER_KEYS:
+                raise DeckError(f"{path}.{key}", "unknown key" + _suggest(key, FIT_PARAMETER_KEYS))
+        name = given.get("name")
+        if not isinstance(name, str) or not name:
+            raise DeckError(f"{path}.name", f"expected a parameter name such as \"kinetics.i0\", got {name!r}")
+        if name in seen:
+            raise DeckError(f"{path}.name", f"{name!r} is fitted twice")
+        seen.add(name)
+        transform = given.get("transform")
+        if transform is not None and transform not in FIT_TRANSFORMS:
+            raise DeckError(f"{path}.transform", f"{transform!r} is not one of {', '.join(FIT_TRANSFORMS)}"
+                            + _suggest(str(transform), FIT_TRANSFORMS))
+        entry = {"name": name, "transform": transform}
+        for key in ("initial", "lower", "upper", "scale"):
+            entry[key] = _raw_value(f"{path}.{key}", given[key]) if key in given else None
+        params.append(entry)
+    if "targets" not in fit:
+        raise DeckError("fit.targets", "required but missing: add [[fit.targets]] tables with an observable each")
+    time_field = Field(_TIME_UNITS[problem], minimum=0.0, exclusive_minimum=False)
+    targets = []
+    for i, given in enumerate(_table_list(fit["targets"], "fit.targets", "one per observable")):
+        path = f"fit.targets[{i}]"
+        fields = {**FIT_TARGET_KEYS, "times": None}
+        for key in given:
+            if key not in fields:
+                raise DeckError(f"{path}.{key}", "unknown key" + _suggest(key, fields))
+        entry = _fit_fields({k: v for k, v in given.items() if k != "times"}, FIT_TARGET_KEYS, path)
+        times = given.get("times")
+        if times is not None:
+            if not isinstance(times, list) or not times:
+                raise DeckError(f"{path}.times", f"expected a non-empty list of times, got {times!r}")
+            times = [_check(f"{path}.times", t, time_field) for t in times]
+            if any(b <= a for a, b in zip(times, times[1:])):
+                raise DeckError(f"{path}.times", f"times must increase strictly, got {given['times']!r}")
+        entry["times"] = times
+        if entry["csv"] is None:
+            if (times is None) == (entry["count"] is None):
+                raise DeckError(f"{path}.times", "a target without csv data comes from the reference run "
+                                "and needs exactly one of times = [...] or count = N")
+            if "reference" not in fit:
+                raise DeckError("fit.reference", f"required: {path} has no csv data, so it is computed from a "
+                                "reference run with the parameter values of [fit.reference]")
+        elif times is not None or entry["count"] is not None or entry["noise"]:
+            raise DeckError(f"{path}.csv", "a target read from csv takes its times from the file; "
+                            "drop times, count and noise (they apply to reference-run targets)")
+        targets.append(entry)
+    reference = fit.get("reference")
+    if reference is not None:
+        if not isinstance(reference, dict) or not reference:
+            raise DeckError("fit.reference", f"expected a table of parameter values such as "
+                            f"{{ \"kinetics.i0\" = \"1 mA/cm^2\" }}, got {reference!r}")
+        reference = {name: _raw_value(f"fit.reference.{name}", v) for name, v in reference.items()}
+    out.update(parameters=params, targets=targets, reference=reference)
+    return out
 
 
 def apply_overrides(data: dict, overrides: list[str]) -> dict:
