@@ -6,6 +6,7 @@ presets lengths in um, so areas/volumes are um^2 (2D, per um of depth) or um^3.
 - ``shell``: alpha-shell thickness per particle.
 - ``transport``: effective Li diffusivity of the slab from a steady-state solve.
 - ``capacity``: capacity, utilisation and reversibility of a protocol (jax-traceable).
+- ``sizes``: equivalent diameters of beta domains and of grains.
 
 The graph and sparse-solve observables (connectivity, shell, transport) are numpy/scipy
 functions of one snapshot; call them on host arrays between jitted chunks.
@@ -33,6 +34,7 @@ from phasefield.observables.connectivity import (
 )
 from phasefield.observables.reductions import mean_li_ratio, phase_fractions, phase_labels, total_amount
 from phasefield.observables.shell import alpha_shell_thickness
+from phasefield.observables.sizes import beta_domain_diameters, equivalent_diameters, label_diameters
 from phasefield.observables.transport import (
     EffectiveDiffusivity,
     SolveError,
@@ -41,6 +43,9 @@ from phasefield.observables.transport import (
 )
 
 __all__ = [
+    "beta_domain_diameters",
+    "equivalent_diameters",
+    "label_diameters",
     "Clusters",
     "EffectiveDiffusivity",
     "Percolation",
