@@ -62,8 +62,9 @@ class Field:
 
 
 _LENGTH_UNITS = {"lial_reaction": "length", "lial_particle": "length", "lial_electrode": "length",
-                 "pfhub1": "dimensionless"}
-_TIME_UNITS = {"lial_reaction": "time", "lial_particle": "time", "lial_electrode": "time", "pfhub1": "dimensionless"}
+                 "lial_network": "length", "pfhub1": "dimensionless"}
+_TIME_UNITS = {"lial_reaction": "time", "lial_particle": "time", "lial_electrode": "time", "lial_network": "time",
+               "pfhub1": "dimensionless"}
 FIELDS = ("X", "mu", "x_ratio", "phase", "psi")
 
 PROBLEM_SECTIONS: dict[str, dict[str, dict[str, Field]]] = {
@@ -92,6 +93,7 @@ PROBLEM_SECTIONS: dict[str, dict[str, dict[str, Field]]] = {
     },
     "lial_particle": {},  # filled below: the Li-Al physics sections plus geometry and electrochemistry
     "lial_electrode": {},  # filled below: the same, with a packed-particle geometry
+    "lial_network": {},  # filled below: a pulverized electrode (grains with alpha layers)
     "pfhub1": {
         "initial": {"sample_at": Field(default="centres", kind="str", choices=("centres", "nodes"))},
     },
@@ -148,6 +150,22 @@ PROBLEM_SECTIONS["lial_electrode"] = {
         "x_ratio": Field(default=0.0, minimum=0.0, exclusive_minimum=False, maximum=100.0),
         "mode": Field(kind="str", default="mixed", choices=("mixed", "prelithiated")),
         "X_al": Field(default=0.02, minimum=0.0, exclusive_minimum=False, maximum=0.05),
+    },
+}
+
+
+PROBLEM_SECTIONS["lial_network"] = {
+    **{k: PROBLEM_SECTIONS["lial_electrode"][k] for k in ("material", "energy", "mobility", "electrochemistry",
+                                                          "protocol", "geometry")},
+    # the packed particles are cut into Voronoi grains (phasefield.grains.pulverize): each a beta
+    # domain in an alpha layer, carried by n_fields order parameters, with grain-boundary transport
+    "grains": {
+        "grain_size": Field("length", REQUIRED, minimum=0.0),
+        "alpha_layer": Field("length", "0.25 um", minimum=0.0),
+        "n_fields": Field(default=8, kind="int", minimum=2, exclusive_minimum=False, maximum=64),
+        "gb_diffusivity": Field("diffusivity", "1e-12 cm^2/s", minimum=0.0, exclusive_minimum=False),
+        "gb_energy": Field("energy_per_area", "0.3 J/m^2", minimum=0.0),
+        "mobility": Field(default=0.0, minimum=0.0, exclusive_minimum=False),
     },
 }
 

@@ -32,6 +32,7 @@ class Simulation:
     time_unit: str
     max_steps_per_output: int
     steps: tuple | None = None  # protocol steps (phasefield.protocol), None: one constant control
+    labels: np.ndarray | None = None  # particle labels of particle/electrode problems
 
 
 def _output_times(t_end: float, n: int, spacing: str, t_first: float) -> np.ndarray:
@@ -159,8 +160,9 @@ def _electrode_simulation(config: RunConfig, grid: Grid, model, state, labels, d
     control. Columns: voltage, capacity (mAh/cm^2 of the electrolyte face), mean x, phase
     fractions of the solid, trapped-Li fraction and mean alpha-shell thickness of the particles
     that hold beta (NaN while none does; ``phasefield.observables``), free energy; an ensemble adds whether beta
-    percolates from the electrolyte to the collector, its percolating share, and the
-    effective Li diffusivity of the slab (steady-state solve; cm^2/s)."""
+    percolates from the electrolyte to the collector, its percolating share, the mean
+    equivalent diameter of the beta domains (of at least 2^ndim cells), and the effective Li
+    diffusivity of the slab (steady-state solve; cm^2/s)."""
     from phasefield.constants import FARADAY
     from phasefield._pytree import replace
 
@@ -188,7 +190,9 @@ def _electrode_simulation(config: RunConfig, grid: Grid, model, state, labels, d
         if ensemble:
             perc = obs.beta_percolation(X, psi, energy, grid)
             D = obs.effective_diffusivity(X, model.mobility, grid, psi)
+            domains = obs.beta_domain_diameters(X, energy, grid, psi, min_cells=2 ** grid.ndim)
             row.update({"beta_percolates": int(perc.percolates), "beta_percolating_share": float(perc.share),
+                        "beta_domain_mean_diameter_um": float(np.mean(domains)) if domains.size else float("nan"),
                         "D_eff_cm2_per_s": float(D.D_eff) / 1e8})
         row["free_energy_J_per_mol_um^d"] = float(model.free_energy(s, grid))
         return row
@@ -205,7 +209,7 @@ def _electrode_simulation(config: RunConfig, grid: Grid, model, state, labels, d
     stepper = AdaptiveStepper(_integrator(config, model, grid, True), _controller(config, (-0.1, 1.1)))
     times = _output_times(run["t_end"], out["count"], out["spacing"], 100 * dt0)
     return Simulation(grid, stepper, state, observe, fields, times, "s",
-                      config["integrator"]["max_steps_per_output"], _protocol_steps(config))
+                      config["integrator"]["max_steps_per_output"], _protocol_steps(config), labels)
 
 
 def _build_particle(config: RunConfig, dtype) -> Simulation:
@@ -227,12 +231,14 @@ def _build_particle(config: RunConfig, dtype) -> Simulation:
     return _electrode_simulation(config, grid, model, state, labels, dtype, ensemble=False)
 
 
-def _build_electrode(config: RunConfig, dtype) -> Simulation:
-    """A packed-particle Li-Al electrode slab (``phasefield.problems.lial_electrode``)."""
+def _build_electrode(config: RunConfig, dtype, initial: dict | None = None) -> Simulation:
+    """A packed-particle Li-Al electrode slab (``phasefield.problems.lial_electrode``);
+    ``initial`` replaces the deck's [initial] section."""
     from phasefield.geometry import PackingError
     from phasefield.problems.lial_electrode import electrode_packing, electrode_problem
 
-    g, geo, ini, run = config["grid"], config["geometry"], config["initial"], config["run"]
+    g, geo, run = config["grid"], config["geometry"], config["run"]
+    ini = config["initial"] if initial is None else initial
     if g["bc"] != "slab":
         raise DeckError("grid.bc", f"an electrode is a slab with no-flux ends along axis 0 and periodic sides; "
                         f"set bc = \"slab\", got {g['bc']!r}")
@@ -251,6 +257,46 @@ def _build_electrode(config: RunConfig, dtype) -> Simulation:
     return _electrode_simulation(config, grid, e.model, e.state, e.labels, dtype, ensemble=True)
 
 
+def _build_network(config: RunConfig, dtype) -> Simulation:
+    """A pulverized electrode: the packing of ``_build_electrode`` cut into grains, each a beta
+    domain in an alpha layer (``phasefield.grains.pulverize``), with the grain energy of
+    ``GrainEnergy`` (gamma 1.5; barrier m and kappa_eta from the grain-boundary energy and a
+    boundary half-width of one cell: sigma_gb = (sqrt 2 / 3) sqrt(kappa_eta m), w = sqrt(2
+    kappa_eta / m)) and the grain-boundary mobility term of ``LiAlMobility``. Allen-Cahn mobility
+    ``grains.mobility`` (mol/(J s)); 0 keeps the grains fixed."""
+    from phasefield._pytree import replace
+    from phasefield.energies import FreeEnergy, GrainEnergy
+    from phasefield.grains.pulverize import pulverize
+    from phasefield.mobility import GrainBoundaryTerm
+    from phasefield.state import State
+
+    # the particles' Li is replaced by the network's beta grains and alpha layers below
+    sim_el = _build_electrode(config, dtype, initial={"x_ratio": 0.0, "mode": "prelithiated", "X_al": 0.02})
+    gr = config["grains"]
+    model = sim_el.stepper.integrator.model
+    grid = sim_el.grid
+    energy = model.energy.chemical
+    psi = np.asarray(model.domain.psi)
+    labels = sim_el.labels
+    try:
+        net = pulverize(grid, np.asarray(sim_el.state.X), psi, gr["grain_size"], gr["n_fields"], min(grid.spacing),
+                        seed=config["run"]["seed"], particle_labels=labels, alpha_layer=gr["alpha_layer"],
+                        X_alpha=float(energy.Xa), X_beta=float(energy.Xb))
+    except ValueError as err:
+        raise DeckError("grains", str(err)) from None
+    a = lambda v: jnp.asarray(v, dtype=dtype)  # noqa: E731
+    sigma_m = gr["gb_energy"] * float(energy.molar_volume) * 1e6  # J um / mol
+    w = min(grid.spacing)
+    product = (3.0 * sigma_m / math.sqrt(2.0)) ** 2  # kappa_eta m
+    kappa_eta = math.sqrt(product * w * w / 2.0)
+    grains = GrainEnergy(a(product / kappa_eta), a(1.5))
+    fe = FreeEnergy(energy, energy.kappa, grains=grains, kappa_eta=a(kappa_eta))
+    mobility = replace(model.mobility, gb=GrainBoundaryTerm(a(gr["gb_diffusivity"])))
+    model = replace(model, energy=fe, mobility=mobility, L=a(gr["mobility"]))
+    state = State.create(jnp.asarray(net.X, dtype=dtype), eta=jnp.asarray(net.eta, dtype=dtype), dt=float(sim_el.state.dt))
+    return _electrode_simulation(config, grid, model, state, labels, dtype, ensemble=True)
+
+
 def _build(config: RunConfig) -> Simulation:
     dtype = jnp.float64 if config["run"]["precision"] == "float64" else jnp.float32
     g = config["grid"]
@@ -260,6 +306,8 @@ def _build(config: RunConfig) -> Simulation:
         return _build_particle(config, dtype)
     if config.problem == "lial_electrode":
         return _build_electrode(config, dtype)
+    if config.problem == "lial_network":
+        return _build_network(config, dtype)
     if g["bc"] == "slab":
         raise DeckError("grid.bc", "'slab' is for the lial_electrode problem; use \"periodic\" or \"noflux\"")
     if config.problem == "lial_reaction":

@@ -24,6 +24,10 @@ REDUCED = {
     "lial_electrode_2d": ["grid.shape=[64,40]", "geometry.radius_mean=\"1 um\"", "geometry.radius_std=\"0.2 um\"",
                           "energy.delta=\"0.75 um\"", "geometry.electrolyte_gap=\"1 um\"", "run.t_end=\"0.05 s\"",
                           "output.count=3"],
+    "lial_network_3d": ["grid.shape=[24,20,20]", "grid.spacing=\"0.5 um\"", "geometry.radius_mean=\"1.4 um\"",
+                        "geometry.radius_std=\"0.1 um\"", "energy.delta=\"1.5 um\"",
+                        "geometry.electrolyte_gap=\"1.5 um\"", "grains.grain_size=\"1.5 um\"",
+                        "grains.alpha_layer=\"0.5 um\"", "run.t_end=\"0.02 s\"", "output.count=3"],
     "lial_electrode_3d": ["grid.shape=[20,16,16]", "grid.spacing=\"0.5 um\"", "geometry.radius_mean=\"1.2 um\"",
                           "geometry.radius_std=\"0.1 um\"", "energy.delta=\"1.5 um\"",
                           "geometry.electrolyte_gap=\"1.5 um\"", "run.t_end=\"0.02 s\"", "output.count=3"],
@@ -47,7 +51,7 @@ def test_every_input_deck_validates_and_runs_reduced(deck, tmp_path):
     times = [float(r[time_key]) for r in rows]
     assert times == sorted(times) and times[-1] > 0
     assert (out / "fields.pvd").exists() and len(list((out / "fields").glob("*.vti"))) == 4
-    if config.problem in ("lial_particle", "lial_electrode"):  # Li enters at the applied current: capacity = I t
+    if config.problem in ("lial_particle", "lial_electrode", "lial_network"):  # Li enters at the applied current: capacity = I t
         current = config["electrochemistry"]["current"]  # A/m^2
         for r in rows:
             assert float(r["capacity_mAh_per_cm2"]) == pytest.approx(current * float(r["t_s"]) / 3.6e4, rel=1e-6, abs=1e-15)

@@ -84,3 +84,28 @@ def test_alpha_layers_wrap_beta_grains():
     assert 0.2 < alpha_frac < 0.7
     with pytest.raises(ValueError, match="alpha_layer"):
         pulverize(grid, X, psi, 1.5, 8, 0.1, alpha_layer=-1.0)
+
+
+def test_network_deck_builds_beta_grains_in_alpha_layers_with_boundary_transport():
+    from pathlib import Path
+
+    from phasefield.deck import load_deck
+    from phasefield.setup import build
+
+    deck = Path(__file__).resolve().parents[1] / "inputs/lial_network_3d.toml"
+    sets = ["grid.shape=[24,20,20]", "grid.spacing=\"0.5 um\"", "geometry.radius_mean=\"1.4 um\"",
+            "geometry.radius_std=\"0.1 um\"", "energy.delta=\"1.5 um\"", "geometry.electrolyte_gap=\"1.5 um\"",
+            "grains.grain_size=\"1.5 um\"", "grains.alpha_layer=\"0.5 um\""]
+    sim = build(load_deck(deck, sets))
+    model, state = sim.stepper.integrator.model, sim.state
+    psi = np.asarray(model.domain.psi)
+    solid = psi >= 0.5
+    X = np.asarray(state.X)[solid]
+    assert set(np.round(np.unique(X), 4)) == {0.0476, 0.4872}
+    assert 0.2 < np.mean(X < 0.3) < 0.99  # alpha layers and beta cores (coarse grid: mostly layer)
+    eta = np.asarray(state.eta)
+    assert eta.shape[0] == 8 and np.max(np.abs(eta.sum(axis=0) - psi)[solid]) < 1e-12  # fields partition the solid
+    assert float(model.mobility.gb.D_gb) == pytest.approx(1e-12 * 1e8)  # um^2/s
+    assert float(model.L) == 0.0  # fixed grains by default
+    row = sim.observe(state)
+    assert row["beta_domain_mean_diameter_um"] > 0 and row["beta_percolates"] in (0, 1)

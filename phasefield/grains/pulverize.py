@@ -6,7 +6,7 @@ Al 4.877 um, Li0.25Al 2.783 um, Li0.5Al 2.326 um, Li0.75Al 1.607 um). ``pulveriz
 solid (``psi >= 1/2``; inside each particle when particle labels are given, so grains never
 cross particle boundaries) into Voronoi grains of the target mean size
 (``phasefield.grains.voronoi``), colours them onto ``n_fields`` order parameters
-(``phasefield.grains.colouring``) and returns their smoothed fields times psi, so a run can
+(``phasefield.grains.colouring``) and returns their smoothed fields renormalised to sum to psi, so a run can
 continue with the grain energy and grain-boundary transport from the given Li field.
 
 With ``alpha_layer`` (um) it also builds the discharged network itself: every solid cell
@@ -65,7 +65,11 @@ def pulverize(grid: Grid, X, psi, grain_size: float, n_fields: int, width: float
     region = solid if particle_labels is None else np.where(solid, np.asarray(particle_labels), -1)
     labels = voronoi_grains(grid, grain_size=grain_size, seed=seed, region=region)
     colours = colour_grains(labels, grid.bc, n_fields, reach=reach)
-    eta = order_parameters(labels, colours, n_fields, grid, width, psi=psi)
+    eta = order_parameters(labels, colours, n_fields, grid, width)
+    # smoothing spreads each grain's indicator into the pores too, so near particle surfaces the
+    # fields would sum to less than 1: renormalise so that they partition the solid, sum = psi
+    total = eta.sum(axis=0)
+    eta = np.where(total > 1e-12, eta / np.maximum(total, 1e-12), 0.0) * psi
     X = np.array(X, dtype=np.float64, copy=True)
     if alpha_layer is not None:
         if not alpha_layer > 0:
