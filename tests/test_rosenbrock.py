@@ -129,3 +129,17 @@ def test_deck_scheme_selects_the_integrator():
     assert isinstance(chosen.stepper.integrator, SemiImplicit)
     ros = build(load_deck(inputs / "pfhub1a.toml", ["integrator.scheme=rosenbrock", "integrator.krylov_restart=20"]))
     assert isinstance(ros.stepper.integrator, Rosenbrock2) and ros.stepper.integrator.restart == 20
+
+
+def test_rms_error_norm_is_the_root_mean_square_and_gives_the_same_step():
+    grid, model, state = beta_front(40, 0.025, 1.04e-3)
+    a, b = Rosenbrock2(model, grid), Rosenbrock2(model, grid, error_norm="rms")
+    sa, ea = a.step_with_error(state, 0.05)
+    sb, eb = b.step_with_error(state, 0.05)
+    np.testing.assert_array_equal(np.asarray(sa.X), np.asarray(sb.X))  # the norm changes only the estimate
+    # the rms of the per-cell estimate dt/2 |k1 + k2| lies below its max
+    assert 0.0 < float(eb) < float(ea)
+    e = np.random.default_rng(0).random(50)
+    assert float(b._norm(jnp.asarray(e))) == pytest.approx(np.sqrt(np.mean(e**2)), rel=1e-14)
+    with pytest.raises(ValueError, match="error_norm"):
+        Rosenbrock2(model, grid, error_norm="l1")._norm(jnp.asarray(e))
