@@ -120,13 +120,15 @@ def cycling(current: float, lower: float, upper: float, n_cycles: int, max_durat
 
 def gitt(current: float, pulse: float, rest: float, cutoff: float, n_pulses: int) -> tuple[ProtocolStep, ...]:
     """Galvanostatic intermittent titration: ``n_pulses`` x (``current`` for ``pulse`` s, then
-    ``rest`` s at open circuit); a pulse that reaches ``cutoff`` ends early (module docstring)."""
+    ``rest`` s at open circuit; no rest steps for ``rest = 0``); a pulse that reaches
+    ``cutoff`` ends early (module docstring)."""
     if n_pulses < 1:
         raise ProtocolError(f"n_pulses must be at least 1; got {n_pulses}")
     steps = []
     for k in range(1, n_pulses + 1):
         steps.append(ProtocolStep("current", current, pulse, cutoff, f"pulse {k}"))
-        steps.append(ProtocolStep("rest", 0.0, rest, None, f"relaxation {k}"))
+        if rest > 0:
+            steps.append(ProtocolStep("rest", 0.0, rest, None, f"relaxation {k}"))
     return tuple(steps)
 
 

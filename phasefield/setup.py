@@ -119,7 +119,7 @@ def _selected_fields(config: RunConfig, field_makers: dict):
 def _protocol_steps(config: RunConfig):
     """The [protocol] as ``ProtocolStep``s, or ``None`` for ``type = "constant"`` (the
     [electrochemistry] control held until t_end or its cut-off)."""
-    from phasefield.protocol import ProtocolStep, cycling, gitt
+    from phasefield.protocol import ProtocolError, cycling, gitt
 
     proto, ec, t_end = config["protocol"], config["electrochemistry"], config["run"]["t_end"]
     if proto["type"] == "constant":
@@ -127,13 +127,15 @@ def _protocol_steps(config: RunConfig):
     if ec["control"] != "galvanostatic" or ec["current"] == 0:
         raise DeckError("protocol.type", f"{proto['type']!r} protocols run at the galvanostatic current; set "
                         f"electrochemistry.control = \"galvanostatic\" with a nonzero current")
-    if proto["type"] == "cycle":
-        cap = proto["max_step"] if proto["max_step"] is not None else t_end
-        return cycling(ec["current"], proto["lower_cutoff"], proto["upper_cutoff"], proto["n_cycles"], cap,
-                       rest=proto["rest"])
-    cutoff = proto["lower_cutoff"] if ec["current"] > 0 else proto["upper_cutoff"]
-    steps = gitt(ec["current"], proto["pulse"], proto["rest"], cutoff, proto["n_pulses"])
-    return tuple(st for st in steps if st.duration > 0)
+    try:
+        if proto["type"] == "cycle":
+            cap = proto["max_step"] if proto["max_step"] is not None else t_end
+            return cycling(ec["current"], proto["lower_cutoff"], proto["upper_cutoff"], proto["n_cycles"], cap,
+                           rest=proto["rest"])
+        cutoff = proto["lower_cutoff"] if ec["current"] > 0 else proto["upper_cutoff"]
+        return gitt(ec["current"], proto["pulse"], proto["rest"], cutoff, proto["n_pulses"])
+    except ProtocolError as err:
+        raise DeckError("protocol", str(err)) from None
 
 
 def _kinetics_and_control(config: RunConfig, energy, dtype):

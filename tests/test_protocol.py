@@ -137,3 +137,8 @@ def test_invalid_steps_are_refused_with_a_reason(kwargs, fragment):
     with pytest.raises(ProtocolError, match="lower cut-off"):
         cycling(10.0, 1.5, 0.01, 1, 10.0)
     assert np.isfinite(ProtocolStep("rest", duration=1.0).duration)
+
+
+def test_gitt_without_rest_is_pulses_only():
+    steps = gitt(current=1.0, pulse=10.0, rest=0.0, cutoff=0.01, n_pulses=3)
+    assert [s.name for s in steps] == ["pulse 1", "pulse 2", "pulse 3"]
