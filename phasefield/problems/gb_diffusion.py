@@ -20,6 +20,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
+from phasefield.constants import CM2_PER_S_TO_UM2_PER_S
 from phasefield.energies import FreeEnergy, GrainEnergy
 from phasefield.energies.lial import lial_energy
 from phasefield.grains.growth import polycrystal
@@ -29,7 +30,6 @@ from phasefield.mobility import lial_mobility, tracer_diffusivity
 from phasefield.models.coupled import PhaseFieldModel
 from phasefield.state import State
 
-CM2_TO_UM2 = 1e8
 
 
 def gb_diffusion_problem(n: int = 64, length: float = 2.0, grain_size: float | None = 0.5, D_alpha: float = 1e-2,
@@ -50,8 +50,8 @@ def gb_diffusion_problem(n: int = 64, length: float = 2.0, grain_size: float | N
     h = grid.spacing[0]
     energy = lial_energy(delta=4 * h, dtype=dtype)
     p = ALPHA_AL
-    D_seed = float(tracer_diffusivity(p.g, p.r, p.f, p.nu, p.x_va, p.E, 298.15)) * CM2_TO_UM2
-    D_gb = gb_ratio * D_alpha / CM2_TO_UM2 if gb_ratio > 0 else None
+    D_seed = float(tracer_diffusivity(p.g, p.r, p.f, p.nu, p.x_va, p.E, 298.15)) * CM2_PER_S_TO_UM2_PER_S
+    D_gb = gb_ratio * D_alpha / CM2_PER_S_TO_UM2_PER_S if gb_ratio > 0 else None
     mobility = lial_mobility(alpha_scale=D_alpha / D_seed, D_gb=D_gb, dtype=dtype)
     if grain_size is None:
         eta = np.zeros((n_fields, n, n))
