@@ -292,3 +292,20 @@ def test_package_does_not_import_renderers():
             "assert not bad, bad")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_li_metal_is_not_wrapped_as_beta(spheres, tmp_path):
+    """The beta surface bounds ``0.2674 < X < 0.75``: a Li particle pressed into alpha (as in a
+    mixed Li/Al powder at t = 0) has none, while the X = 0.2674 isosurface wraps it; a beta
+    shell around a Li core is bounded outside and inside."""
+    grid = Grid.create((16, 16, 16), 1.0, "noflux")
+    r = np.sqrt(sum((c - 8.0) ** 2 for c in grid.coordinates()))
+    write_vti(tmp_path / "li.vti", grid, {"X": np.where(r < 4.0, 1.0, 0.02)})
+    mesh = rio.read_snapshot(tmp_path / "li.vti")
+    run = rio.Run(tmp_path, {"problem": "lial_electrode"})
+    assert view3d.count_components(view3d.isosurface(mesh, "X", rio.LIAL_BETA_CUT)) == 1
+    assert view3d.count_components(view3d.beta_mesh(mesh, run)["beta"]) == 0
+    assert view3d.count_components(view3d.beta_mesh(mesh, run)["li"]) == 1
+    # the fixture: three beta spheres, the first around a Li core -> 3 outer + 1 inner surface
+    parts = view3d.beta_mesh(rio.read_snapshot(spheres / "fields" / "step_00000.vti"), rio.load_run(spheres))
+    assert view3d.count_components(parts["beta"]) == 4

@@ -5,7 +5,8 @@ contour lines (matplotlib).
 
 3D scene (Li-Al runs; cuts in ``viz/_runio.py``):
 
-* beta: the isosurface ``X = (Xa + Xb) / 2 = 0.2674`` (everything beta or richer lies inside),
+* beta: the surface around ``0.2674 < X < 0.75`` (the alpha/beta and beta/Li midpoints; the
+  zero surface of ``min(X - 0.2674, 0.75 - X)``, so Li metal is not wrapped as beta),
   coloured by grain (argmax over the components of an ``eta`` field) when there is one;
 * Li metal: the isosurface ``X = 0.75``, in red;
 * alpha shells: alpha cells (``X < 0.2674``) with a face neighbour in beta, translucent green;
@@ -121,13 +122,22 @@ def solid_only(mesh, field: str, fill: float):
     return out
 
 
+def beta_band(X: np.ndarray, beta_cut: float, li_cut: float | None) -> np.ndarray:
+    """``min(X - beta_cut, li_cut - X)``: positive exactly where ``beta_cut < X < li_cut``, so its
+    zero surface wraps beta and not Li metal (``X - beta_cut`` without a Li phase)."""
+    X = np.asarray(X, float)
+    return X - beta_cut if li_cut is None else np.minimum(X - beta_cut, li_cut - X)
+
+
 def beta_mesh(mesh, run: rio.Run):
     """Surfaces and masks of one 3D snapshot: a dict of PolyData/UnstructuredGrid pieces."""
     field, ph = rio.scalar_field(mesh, run)
     mesh = solid_only(mesh, field, 0.0)
     X = rio.cell_array(mesh, field)
     parts = {"field": field, "phases": ph}
-    parts["beta"] = isosurface(mesh, field, ph.beta_cut)
+    banded = mesh.copy()
+    banded.cell_data["_beta_band"] = beta_band(np.asarray(mesh.cell_data[field]), ph.beta_cut, ph.li_cut)
+    parts["beta"] = isosurface(banded, "_beta_band", 0.0)
     grains = grain_ids(mesh)
     if grains is not None and parts["beta"].n_points:
         parts["beta"].point_data["grain"] = _nearest_cell_values(mesh, parts["beta"].points, grains)
