@@ -43,10 +43,13 @@ def main(argv=None):
     ap.add_argument("--t-rest", type=float, default=10.0)
     ap.add_argument("--t-delith", type=float, default=400.0)
     ap.add_argument("--outputs", type=int, default=40, help="outputs per step")
+    ap.add_argument("--scheme", default="rosenbrock", help="integrator.scheme of the deck")
+    ap.add_argument("--set", action="append", default=[], help="extra deck override KEY=VALUE (repeatable)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks/results"))
     args = ap.parse_args(argv)
 
-    cfg = load_deck(args.deck, [f"mobility.alpha_diffusivity_scale={args.alpha_scale}"])
+    cfg = load_deck(args.deck, [f"mobility.alpha_diffusivity_scale={args.alpha_scale}",
+                                f'integrator.scheme="{args.scheme}"', *args.set])
     sim = build(cfg)
     stepper, grid = sim.stepper, sim.grid
     model = stepper.integrator.model
@@ -61,7 +64,7 @@ def main(argv=None):
     Vm = float(energy.molar_volume)
     U0 = float(grid.integrate(model.conserved(sim.state)))
 
-    tag = f"single_particle_2d_alpha{args.alpha_scale:g}"
+    tag = f"single_particle_2d_{grid.spacing[0] * 1000:g}nm_alpha{args.alpha_scale:g}"
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     csv_path = out / f"{tag}.csv"
@@ -93,7 +96,7 @@ def main(argv=None):
         "device": str(jax.devices()[0]), "cpu_count": os.cpu_count(), "python": platform.python_version(),
         "jax": jax.__version__, "dtype": "float64", "deck": str(Path(args.deck).relative_to(ROOT)),
         "grid": {"shape": list(grid.shape), "spacing_um": list(grid.spacing)},
-        "alpha_diffusivity_scale": args.alpha_scale, "current_A_per_m2": args.current,
+        "scheme": args.scheme, "overrides": args.set, "alpha_diffusivity_scale": args.alpha_scale, "current_A_per_m2": args.current,
         "steps": [{"name": r.name, "t_start_s": r.t_start, "t_end_s": r.t_end, "reason": r.reason,
                    "accepted": r.accepted, "rejected": r.rejected} for r in records],
         "theoretical_mAh_per_cm2": float(obs.theoretical_capacity_mAh_per_cm2(domain.psi, grid, face, Vm)),
