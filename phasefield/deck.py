@@ -65,7 +65,7 @@ _LENGTH_UNITS = {"lial_reaction": "length", "lial_particle": "length", "lial_ele
                  "lial_network": "length", "pfhub1": "dimensionless"}
 _TIME_UNITS = {"lial_reaction": "time", "lial_particle": "time", "lial_electrode": "time", "lial_network": "time",
                "pfhub1": "dimensionless"}
-FIELDS = ("X", "mu", "x_ratio", "phase", "psi")
+FIELDS = ("X", "mu", "x_ratio", "phase", "psi", "eta")
 
 PROBLEM_SECTIONS: dict[str, dict[str, dict[str, Field]]] = {
     "lial_reaction": {

@@ -155,7 +155,8 @@ def _kinetics_and_control(config: RunConfig, energy, dtype):
     return kinetics, control
 
 
-def _electrode_simulation(config: RunConfig, grid: Grid, model, state, labels, dtype, ensemble: bool) -> Simulation:
+def _electrode_simulation(config: RunConfig, grid: Grid, model, state, labels, dtype, ensemble: bool,
+                          grain_labels=None) -> Simulation:
     """Observables, fields, stepper and output times shared by the particle and electrode decks.
 
     ``observe(state, step=None)``: with a protocol step the voltage is that of the step's
@@ -164,7 +165,9 @@ def _electrode_simulation(config: RunConfig, grid: Grid, model, state, labels, d
     that hold beta (NaN while none does; ``phasefield.observables``), free energy; an ensemble adds whether beta
     percolates from the electrolyte to the collector, its percolating share, the mean
     equivalent diameter of the beta domains (of at least 2^ndim cells), and the effective Li
-    diffusivity of the slab (steady-state solve; cm^2/s)."""
+    diffusivity of the slab (steady-state solve; cm^2/s). With ``grain_labels`` (a pulverized
+    network, grains as built) the mean alpha-layer thickness of the grains that hold beta
+    (``obs.grain_alpha_layer``, um) is added."""
     from phasefield.constants import FARADAY
     from phasefield._pytree import replace
 
@@ -172,6 +175,7 @@ def _electrode_simulation(config: RunConfig, grid: Grid, model, state, labels, d
     energy, domain = model.energy.chemical, model.domain
     psi = np.asarray(domain.psi)
     n_particles = int(labels.max()) + 1
+    n_grains = None if grain_labels is None else int(np.max(grain_labels)) + 1
     U0 = float(grid.integrate(model.conserved(state)))
     solid = float(grid.integrate(domain.psi))
     to_mAh_cm2 = 1e-6 / float(energy.molar_volume) * FARADAY / 3.6e4 / float(domain.face_area)
@@ -196,6 +200,9 @@ def _electrode_simulation(config: RunConfig, grid: Grid, model, state, labels, d
             row.update({"beta_percolates": int(perc.percolates), "beta_percolating_share": float(perc.share),
                         "beta_domain_mean_diameter_um": float(np.mean(domains)) if domains.size else float("nan"),
                         "D_eff_cm2_per_s": float(D.D_eff) / 1e8})
+        if grain_labels is not None:
+            layers = obs.grain_alpha_layer(X, psi, grain_labels, energy, grid, n_grains)
+            row["grain_alpha_layer_um"] = float(np.nanmean(layers)) if np.isfinite(layers).any() else float("nan")
         row["free_energy_J_per_mol_um^d"] = float(model.free_energy(s, grid))
         return row
 
@@ -205,6 +212,7 @@ def _electrode_simulation(config: RunConfig, grid: Grid, model, state, labels, d
         "x_ratio": ("x_Li_per_Al", lambda s: s.X / (1.0 - s.X)),
         "phase": ("phase_0alpha_1beta_2Li", lambda s: obs.phase_labels(s.X, energy)),
         "psi": ("psi", lambda s: domain.psi),
+        **({"eta": ("eta", lambda s: s.eta)} if state.eta is not None else {}),
     })
     dt0 = config["integrator"]["dt_initial"] or float(state.dt)
     state = replace(state, dt=jnp.asarray(dt0, dtype))
@@ -233,9 +241,15 @@ def _build_particle(config: RunConfig, dtype) -> Simulation:
     return _electrode_simulation(config, grid, model, state, labels, dtype, ensemble=False)
 
 
-def _build_electrode(config: RunConfig, dtype, initial: dict | None = None) -> Simulation:
-    """A packed-particle Li-Al electrode slab (``phasefield.problems.lial_electrode``);
-    ``initial`` replaces the deck's [initial] section."""
+def _build_electrode(config: RunConfig, dtype) -> Simulation:
+    """A packed-particle Li-Al electrode slab (``phasefield.problems.lial_electrode``)."""
+    grid, model, state, labels = _electrode_parts(config, dtype)
+    return _electrode_simulation(config, grid, model, state, labels, dtype, ensemble=True)
+
+
+def _electrode_parts(config: RunConfig, dtype, initial: dict | None = None):
+    """``(grid, model, state, labels)`` of the electrode slab; ``initial`` replaces the deck's
+    [initial] section."""
     from phasefield.geometry import PackingError
     from phasefield.problems.lial_electrode import electrode_packing, electrode_problem
 
@@ -256,7 +270,7 @@ def _build_electrode(config: RunConfig, dtype, initial: dict | None = None) -> S
                               seed=run["seed"], X_al=ini["X_al"], psi_cut=geo["psi_cut"], dtype=dtype)
     except (PackingError, ValueError) as err:
         raise DeckError("geometry", str(err)) from None
-    return _electrode_simulation(config, grid, e.model, e.state, e.labels, dtype, ensemble=True)
+    return grid, e.model, e.state, e.labels
 
 
 def _build_network(config: RunConfig, dtype) -> Simulation:
@@ -273,15 +287,13 @@ def _build_network(config: RunConfig, dtype) -> Simulation:
     from phasefield.state import State
 
     # the particles' Li is replaced by the network's beta grains and alpha layers below
-    sim_el = _build_electrode(config, dtype, initial={"x_ratio": 0.0, "mode": "prelithiated", "X_al": 0.02})
+    grid, model, state_el, labels = _electrode_parts(
+        config, dtype, initial={"x_ratio": 0.0, "mode": "prelithiated", "X_al": 0.02})
     gr = config["grains"]
-    model = sim_el.stepper.integrator.model
-    grid = sim_el.grid
     energy = model.energy.chemical
     psi = np.asarray(model.domain.psi)
-    labels = sim_el.labels
     try:
-        net = pulverize(grid, np.asarray(sim_el.state.X), psi, gr["grain_size"], gr["n_fields"], min(grid.spacing),
+        net = pulverize(grid, np.asarray(state_el.X), psi, gr["grain_size"], gr["n_fields"], min(grid.spacing),
                         seed=config["run"]["seed"], particle_labels=labels, alpha_layer=gr["alpha_layer"],
                         X_alpha=float(energy.Xa), X_beta=float(energy.Xb))
     except ValueError as err:
@@ -295,8 +307,8 @@ def _build_network(config: RunConfig, dtype) -> Simulation:
     fe = FreeEnergy(energy, energy.kappa, grains=grains, kappa_eta=a(kappa_eta))
     mobility = replace(model.mobility, gb=GrainBoundaryTerm(a(gr["gb_diffusivity"])))
     model = replace(model, energy=fe, mobility=mobility, L=a(gr["mobility"]))
-    state = State.create(jnp.asarray(net.X, dtype=dtype), eta=jnp.asarray(net.eta, dtype=dtype), dt=float(sim_el.state.dt))
-    return _electrode_simulation(config, grid, model, state, labels, dtype, ensemble=True)
+    state = State.create(jnp.asarray(net.X, dtype=dtype), eta=jnp.asarray(net.eta, dtype=dtype), dt=float(state_el.dt))
+    return _electrode_simulation(config, grid, model, state, labels, dtype, ensemble=True, grain_labels=net.labels)
 
 
 def _build(config: RunConfig) -> Simulation:

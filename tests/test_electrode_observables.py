@@ -341,3 +341,29 @@ def test_protocol_records_give_the_half_cycle_capacities():
     assert float(delith) == pytest.approx(2.5 * C, rel=1e-14)
     series = jnp.asarray([10.0, 14.0, 14.0, 11.5, 12.0])
     assert float(obs.half_cycle_capacities_mAh_per_cm2(series, A, Vm)[0]) == pytest.approx(float(lith), rel=1e-14)
+
+
+@pytest.mark.parametrize("shape, h", [((80, 80), 0.1), ((40, 40, 40), 0.2)])
+def test_grain_alpha_layer_of_concentric_cores_inside_one_particle(shape, h):
+    """Two round grains of one particle (psi = 1 throughout: grain contacts are not free
+    surface), with beta cores of different radii: the layer is R - rc per grain within a cell,
+    where ``alpha_shell_thickness`` (free surface only) sees no surface at all."""
+    grid = slab(shape, h)
+    L = grid.lengths
+    centres = [[L[0] / 4] + [x / 2 for x in L[1:]], [3 * L[0] / 4] + [x / 2 for x in L[1:]]]
+    R = L[0] / 4 * 0.9
+    X = np.full(grid.shape, XA)
+    labels = np.full(grid.shape, -1)
+    for k, (c, rc) in enumerate(zip(centres, (0.5 * R, 0.8 * R))):
+        r = np.sqrt(sum((x - x0) ** 2 for x, x0 in zip(grid.coordinates(), c)))
+        labels[r < R] = k
+        X[r < rc] = XB
+    psi = np.ones(grid.shape)
+    t = obs.grain_alpha_layer(X, psi, labels, ENERGY, grid)
+    np.testing.assert_allclose(t, [0.5 * R, 0.2 * R], atol=h)
+    assert np.all(np.isnan(obs.alpha_shell_thickness(X, psi, labels, ENERGY, grid)))
+    # a grain without beta has no layer; all-beta grains have none either (0)
+    X[labels == 1] = XA
+    X[labels == 0] = XB
+    t = obs.grain_alpha_layer(X, psi, labels, ENERGY, grid)
+    assert t[0] == 0.0 and np.isnan(t[1])

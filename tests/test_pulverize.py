@@ -95,7 +95,7 @@ def test_network_deck_builds_beta_grains_in_alpha_layers_with_boundary_transport
     deck = Path(__file__).resolve().parents[1] / "inputs/lial_network_3d.toml"
     sets = ["grid.shape=[24,20,20]", "grid.spacing=\"0.5 um\"", "geometry.radius_mean=\"1.4 um\"",
             "geometry.radius_std=\"0.1 um\"", "energy.delta=\"1.5 um\"", "geometry.electrolyte_gap=\"1.5 um\"",
-            "grains.grain_size=\"1.5 um\"", "grains.alpha_layer=\"0.5 um\""]
+            "grains.grain_size=\"1.5 um\"", "grains.alpha_layer=\"0.5 um\"", "output.fields=[\"X\",\"eta\"]"]
     sim = build(load_deck(deck, sets))
     model, state = sim.stepper.integrator.model, sim.state
     psi = np.asarray(model.domain.psi)
@@ -109,3 +109,7 @@ def test_network_deck_builds_beta_grains_in_alpha_layers_with_boundary_transport
     assert float(model.L) == 0.0  # fixed grains by default
     row = sim.observe(state)
     assert row["beta_domain_mean_diameter_um"] > 0 and row["beta_percolates"] in (0, 1)
+    # grains as built carry alpha layers: the mean layer is positive and below the grain radius
+    assert 0.0 < row["grain_alpha_layer_um"] < 1.5 / 2
+    # the grain fields can be written (VTK: one component per field)
+    assert sim.fields(state)["eta"].shape == eta.shape

@@ -33,7 +33,7 @@ from phasefield.observables.connectivity import (
     trapped_li,
 )
 from phasefield.observables.reductions import mean_li_ratio, phase_fractions, phase_labels, total_amount
-from phasefield.observables.shell import alpha_shell_thickness
+from phasefield.observables.shell import alpha_shell_thickness, grain_alpha_layer
 from phasefield.observables.sizes import beta_domain_diameters, equivalent_diameters, label_diameters
 from phasefield.observables.transport import (
     EffectiveDiffusivity,
@@ -52,6 +52,7 @@ __all__ = [
     "SolveError",
     "TrappedLi",
     "alpha_shell_thickness",
+    "grain_alpha_layer",
     "beta_percolation",
     "capacity_mAh_per_cm2",
     "contact_cells",
