@@ -150,6 +150,7 @@ PROBLEM_SECTIONS["lial_electrode"] = {
         "x_ratio": Field(default=0.0, minimum=0.0, exclusive_minimum=False, maximum=100.0),
         "mode": Field(kind="str", default="mixed", choices=("mixed", "prelithiated")),
         "X_al": Field(default=0.02, minimum=0.0, exclusive_minimum=False, maximum=0.05),
+        "domain_size": Field("length", None, minimum=0.0),
     },
 }
 

@@ -267,7 +267,8 @@ def _electrode_parts(config: RunConfig, dtype, initial: dict | None = None):
     try:
         packing = electrode_packing(grid, geo["radius_mean"], geo["radius_std"], geo["density"], run["seed"], gap)
         e = electrode_problem(grid, packing, energy, mobility, kinetics, control, ini["x_ratio"], mode=ini["mode"],
-                              seed=run["seed"], X_al=ini["X_al"], psi_cut=geo["psi_cut"], dtype=dtype)
+                              seed=run["seed"], X_al=ini["X_al"], psi_cut=geo["psi_cut"],
+                              domain_size=ini.get("domain_size"), dtype=dtype)
     except (PackingError, ValueError) as err:
         raise DeckError("geometry", str(err)) from None
     return grid, e.model, e.state, e.labels

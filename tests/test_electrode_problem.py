@@ -61,6 +61,21 @@ def test_prelithiated_particles_hold_the_asked_ratio(x_ratio):
     assert e.x_ratio == x_ratio
     np.testing.assert_allclose(e.particle_X, x_ratio / (1 + x_ratio), rtol=0, atol=1e-15)
     assert _model_ratio(grid, e) == pytest.approx(x_ratio, rel=1e-12)
+    # each particle is alpha + beta at the lever rule, with its own Li content kept
+    energy = lial_energy(delta=0.75)
+    Xa, Xb, X0 = float(energy.Xa), float(energy.Xb), x_ratio / (1 + x_ratio)
+    psi, X, labels = np.asarray(e.model.domain.psi), np.asarray(e.state.X), e.labels
+    lever = (X0 - Xa) / (Xb - Xa)
+    for k in range(e.packing.n):
+        inside = labels == k
+        if inside.sum() < 20:
+            continue
+        Xk, wk = X[inside], psi[inside]
+        two = (np.abs(Xk - Xa) < 1e-12) | (np.abs(Xk - Xb) < 1e-12)
+        assert np.sum(~two) <= 1  # two phases; one cell at the threshold holds the remainder
+        assert abs(np.sum(wk * (Xk > 0.27)) / np.sum(wk) - lever) < 0.25  # lever rule (rim cells excluded)
+    beta = (X > 0.27) & (labels >= 0)
+    assert abs(np.sum(psi * beta) / np.sum(psi * (labels >= 0)) - lever) < 0.05
 
 
 def test_pure_al_and_mixed_powders():

@@ -33,7 +33,7 @@ Construction runs once per run, so it is plain numpy and returns numpy arrays.
 
 from phasefield.geometry.fields import electrolyte_contact, rasterize, signed_distance, smoothed_indicator
 from phasefield.geometry.packing import Packing, PackingError, pack_particles, sample_radii
-from phasefield.geometry.prelithiation import MOLAR_VOLUME_AL, MOLAR_VOLUME_LI, assign_li_al, initial_X
+from phasefield.geometry.prelithiation import MOLAR_VOLUME_AL, MOLAR_VOLUME_LI, assign_li_al, initial_X, two_phase_X
 
 __all__ = [
     "MOLAR_VOLUME_AL",
@@ -43,6 +43,7 @@ __all__ = [
     "assign_li_al",
     "electrolyte_contact",
     "initial_X",
+    "two_phase_X",
     "pack_particles",
     "rasterize",
     "sample_radii",

@@ -37,7 +37,8 @@ def assign_li_al(
       joins when that brings x(S) closer to ``x_ratio``), so the achieved ratio is within one
       particle's step of the target and the Li particles are spread at random. Targets below
       the Al floor ``X_al / (1 - X_al)`` (x = 0 included) give no Li particles.
-    - ``"prelithiated"``: every particle is Li_xAl with ``X = x / (1 + x)``; the ratio is exact.
+    - ``"prelithiated"``: every particle is Li_xAl with mean ``X = x / (1 + x)``; the ratio is
+      exact (``two_phase_X`` then splits the particles into alpha and beta at the lever rule).
 
     Returns ``(X, x_achieved)``: (n,) float64 atom fractions and the achieved Li:Al ratio.
     """
@@ -81,8 +82,15 @@ def initial_X(
     if labels.shape != psi.shape or values.shape != (packing.n,):
         raise PackingError(f"need labels and psi of one grid shape and {packing.n} particle values; got "
                            f"{labels.shape}, {psi.shape}, {values.shape}")
-    lab = labels.copy()
-    todo = (lab < 0) & (psi > 0)
+    lab = grown_labels(labels, psi)
+    return np.where(lab >= 0, values[np.maximum(lab, 0)], outside)
+
+
+def grown_labels(labels: np.ndarray, psi: np.ndarray) -> np.ndarray:
+    """Particle labels grown into the diffuse rim: cells with label -1 but psi > 0 take the
+    label of the nearest labelled cell (one cell per sweep, periodic on axes 1..)."""
+    lab = np.asarray(labels).copy()
+    todo = (lab < 0) & (np.asarray(psi) > 0)
     while todo.any():
         before = int(np.count_nonzero(todo))
         for a in range(lab.ndim):
@@ -95,4 +103,51 @@ def initial_X(
                 todo &= ~take
         if np.count_nonzero(todo) == before:
             break
-    return np.where(lab >= 0, values[np.maximum(lab, 0)], outside)
+    return lab
+
+
+def two_phase_X(X: np.ndarray, labels: np.ndarray, psi: np.ndarray, X_alpha: float, X_beta: float,
+                correlation: float, spacing, seed: int = 0) -> np.ndarray:
+    """Li_xAl particles as alpha + beta at the lever rule instead of one uniform composition.
+
+    A uniform ``X`` between the coexistence compositions lies in the two-phase field (for
+    0.14 < X < 0.39 inside the spinodal, where it is a stationary point that the noise-free
+    dynamics never leaves). Each particle k with content ``U_k = sum psi X`` and psi-volume
+    ``W_k`` is split into beta cells (``X_beta``) holding the lever-rule fraction
+    ``f_k = (U_k / W_k - X_alpha) / (X_beta - X_alpha)`` of ``W_k`` and alpha cells (``X_alpha``):
+    the beta cells are those where a seeded Gaussian random field of correlation length
+    ``correlation`` (um; filtered white noise, periodic on axes 1..) is largest, and the one
+    cell at the threshold takes the remainder (an X between the two), so every particle keeps
+    its Li content to round-off. Particles with ``f_k <= 0`` or ``>= 1`` are left as they are.
+
+    ``X``: cell field (e.g. ``initial_X``'s), ``labels``: particle index (-1 outside),
+    ``spacing``: cell size per axis (um).
+    """
+    from scipy import ndimage
+
+    X = np.asarray(X, dtype=np.float64).copy()
+    psi = np.asarray(psi, dtype=np.float64)
+    lab = grown_labels(labels, psi)
+    rng = np.random.default_rng(seed)
+    sigma = [correlation / float(h) for h in np.broadcast_to(spacing, (X.ndim,))]
+    modes = ["nearest"] + ["wrap"] * (X.ndim - 1)
+    noise = ndimage.gaussian_filter(rng.standard_normal(X.shape), sigma, mode=modes)
+    for k in range(int(lab.max()) + 1):
+        cells = np.flatnonzero((lab == k).ravel())
+        if cells.size == 0:
+            continue
+        w = psi.ravel()[cells]
+        W, U = w.sum(), (w * X.ravel()[cells]).sum()
+        f = (U / W - X_alpha) / (X_beta - X_alpha)
+        if not 0.0 < f < 1.0:
+            continue
+        order = cells[np.argsort(-noise.ravel()[cells], kind="stable")]
+        cum = np.cumsum(psi.ravel()[order])
+        n_beta = int(np.searchsorted(cum, f * W))  # cells wholly beta; the next one takes the rest
+        Xk = X.ravel()  # a view: X is updated in place
+        Xk[order] = X_alpha
+        Xk[order[:n_beta]] = X_beta
+        if n_beta < order.size:
+            held = cum[n_beta - 1] if n_beta else 0.0
+            Xk[order[n_beta]] = X_alpha + (f * W - held) / psi.ravel()[order[n_beta]] * (X_beta - X_alpha)
+    return X

@@ -10,8 +10,9 @@ the current density refers to the face area ``prod_{a>0} L_a``.
 
 Initial Li (seed 000 Methods, in-situ prelithiation at Li:Al = x): ``mode = "mixed"`` makes
 each particle either Al (alpha, X = ``X_al``) or Li metal (X = 1), chosen so the powder's
-Li:Al atom ratio is nearest x; ``mode = "prelithiated"`` gives every particle Li_xAl,
-``X = x / (1 + x)``. x = 0 is pure Al.
+Li:Al atom ratio is nearest x; ``mode = "prelithiated"`` gives every particle Li_xAl
+of mean ``X = x / (1 + x)``, as alpha and beta at the lever rule in seeded random domains of
+correlation length ``domain_size`` (``geometry.two_phase_X``). x = 0 is pure Al.
 
 The model is the smoothed-boundary Cahn-Hilliard of ``phasefield.domain`` with Butler-Volmer
 kinetics at the SE contact under a galvanostatic or potentiostatic ``control``.
@@ -26,7 +27,7 @@ import numpy as np
 
 from phasefield.domain import Domain
 from phasefield.energies.functional import FreeEnergy
-from phasefield.geometry import assign_li_al, electrolyte_contact, initial_X, pack_particles, rasterize
+from phasefield.geometry import assign_li_al, electrolyte_contact, initial_X, pack_particles, rasterize, two_phase_X
 from phasefield.geometry.packing import Packing
 from phasefield.grid import Grid
 from phasefield.models.coupled import PhaseFieldModel
@@ -65,7 +66,7 @@ def electrode_packing(grid: Grid, radius_mean: float, radius_std: float, density
 
 def electrode_problem(grid: Grid, packing: Packing, energy, mobility, kinetics, control, x_ratio: float,
                       mode: str = "mixed", seed: int = 0, X_al: float = 0.02, psi_cut: float = 0.0,
-                      dtype=jnp.float64) -> Electrode:
+                      domain_size: float | None = None, dtype=jnp.float64) -> Electrode:
     """Build the electrode of the module docstring on ``grid`` from ``packing``.
 
     Args:
@@ -76,6 +77,8 @@ def electrode_problem(grid: Grid, packing: Packing, energy, mobility, kinetics, 
         seed: seed of the random choice of Li particles.
         X_al: Li atom fraction of the Al particles.
         psi_cut: inactive rim below this psi (``Domain``).
+        domain_size: correlation length (um) of the alpha/beta domains of prelithiated
+            particles (default: twice the interface width).
     """
     width = float(energy.delta)
     if tuple(float(b) for b in packing.box) != tuple(float(v) for v in grid.lengths):
@@ -86,6 +89,9 @@ def electrode_problem(grid: Grid, packing: Packing, energy, mobility, kinetics, 
     domain = Domain.create(psi, surface, face_area, psi_cut=psi_cut, dtype=dtype)
     per_particle, achieved = assign_li_al(packing, x_ratio, seed, mode=mode, X_al=X_al)
     X0 = initial_X(packing, labels, psi, per_particle, outside=X_al)
+    if mode == "prelithiated":
+        size = 2.0 * width if domain_size is None else float(domain_size)
+        X0 = two_phase_X(X0, labels, psi, float(energy.Xa), float(energy.Xb), size, grid.spacing, seed=seed)
     model = PhaseFieldModel(FreeEnergy(energy, energy.kappa), mobility, domain=domain, kinetics=kinetics,
                             control=control)
     return Electrode(model, State.create(jnp.asarray(X0, dtype=dtype), dt=1e-6), packing, labels,
