@@ -237,7 +237,8 @@ def render_3d(mesh, run: rio.Run, title: str = "", clip: str | None = None, slic
                        nan_color="lightgrey", nan_opacity=0.3, scalar_bar_args=scalar_args)
     if title:
         p.add_text(title, font_size=10, color="black")
-    cuts = f"beta: {field} >= {ph.beta_cut:.4g}" + (f"   Li metal: {field} >= {ph.li_cut:.3g}" if ph.li_cut else "")
+    cuts = (f"beta: {ph.beta_cut:.4g} <= {field} < {ph.li_cut:.3g}   Li metal: {field} >= {ph.li_cut:.3g}" if ph.li_cut
+            else f"beta: {field} >= {ph.beta_cut:.4g}")
     p.add_text(cuts + ("" if clip is None else f"   clipped at {clip} = {centre['xyz'.index(clip)]:.4g}"),
                position="lower_left", font_size=8, color="black")
     if p.renderer.actors and any(a for a in (beta, li, shell) if a is not None and a.n_points):
