@@ -27,22 +27,14 @@ import numpy as np
 
 import phasefield  # noqa: F401  (float64)
 from phasefield import observables as obs
-from phasefield._pytree import replace
-from phasefield.constants import CM2_PER_S_TO_UM2_PER_S
 from phasefield.deck import load_deck
 from phasefield.materials import D_LIZN
+from phasefield.mobility import with_beta_diffusivity
 from phasefield.setup import build
 
 ROOT = Path(__file__).resolve().parents[1]
 DECKS = {"2D": ROOT / "inputs/lial_electrode_2d.toml", "3D": ROOT / "inputs/lial_electrode_3d.toml"}
 X_RATIOS = (0.0, 0.25, 0.5, 0.75)
-
-
-def lizn_mobility(mobility):
-    """The Li-Al mobility with its beta branch scaled to D*(x = 0.95) = D_LIZN."""
-    Xb = mobility.Xb
-    ln_now = float(mobility.ln_D_beta(Xb))
-    return replace(mobility, ln_D_beta0=mobility.ln_D_beta0 + np.log(D_LIZN * CM2_PER_S_TO_UM2_PER_S) - ln_now)
 
 
 def one(dim: str, x: float, seed: int) -> dict:
@@ -51,7 +43,7 @@ def one(dim: str, x: float, seed: int) -> dict:
     model, grid, state = sim.stepper.integrator.model, sim.grid, sim.state
     row = sim.observe(state)
     psi = np.asarray(model.domain.psi)
-    zn = obs.effective_diffusivity(np.asarray(state.X), lizn_mobility(model.mobility), grid, psi)
+    zn = obs.effective_diffusivity(np.asarray(state.X), with_beta_diffusivity(model.mobility, D_LIZN), grid, psi)
     return {"dim": dim, "x": x, "seed": seed, "beta_fraction": row["beta_fraction"],
             "beta_percolates": row["beta_percolates"], "beta_percolating_share": row["beta_percolating_share"],
             "beta_domain_mean_diameter_um": row["beta_domain_mean_diameter_um"],

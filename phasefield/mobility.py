@@ -180,3 +180,12 @@ def lial_mobility(
         gb=gb,
         interpolation=interpolation,
     )
+
+
+def with_beta_diffusivity(mobility: LiAlMobility, D_beta: float) -> LiAlMobility:
+    """The mobility with its beta branch scaled so that ``D*(x = 0.95) = D_beta`` (cm^2/s),
+    alpha, Li metal and the vacancy dependence unchanged: e.g. B32 LiZn's Li diffusivity
+    (``materials.D_LIZN``, seed 001) in the Li-Al structure."""
+    shift = jnp.log(D_beta * CM2_PER_S_TO_UM2_PER_S) - mobility.ln_D_beta(mobility.Xb)
+    return LiAlMobility(**{**{f: getattr(mobility, f) for f in mobility.__dataclass_fields__},
+                           "ln_D_beta0": mobility.ln_D_beta0 + shift})

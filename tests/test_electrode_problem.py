@@ -111,3 +111,38 @@ def test_galvanostatic_lithiation_of_the_ensemble_balances_the_flux():
         assert abs((after - before) - rate * dt) <= 1e-6 * rate * dt
     # alpha transport is ~1e-9 um^2/s: deep Al stays as it was
     assert float(np.max(np.abs(np.asarray(state.X) - np.asarray(e.state.X))[far])) < 1e-6
+
+
+def test_prelithiated_beta_network_carries_li_orders_of_magnitude_faster_than_alpha():
+    """Reduced 3D electrode deck (24 x 20 x 20 cells of 0.5 um), as built: pure Al neither
+    percolates nor conducts (D_eff ~ 1e-17 cm^2/s, the alpha value); Li0.75Al's beta percolates
+    from the electrolyte to the collector and D_eff rises by more than eight orders of
+    magnitude; with LiZn's Li diffusivity (1e-14 cm^2/s) in the same beta it does not
+    (benchmarks/results/electrode_structure.md has the full decks)."""
+    from pathlib import Path
+
+    from phasefield import observables as obs
+    from phasefield.deck import load_deck
+    from phasefield.materials import D_LIZN
+    from phasefield.mobility import with_beta_diffusivity
+    from phasefield.setup import build
+
+    deck = Path(__file__).resolve().parents[1] / "inputs/lial_electrode_3d.toml"
+    D = {}
+    for x in (0.0, 0.75):
+        sim = build(load_deck(deck, [f"initial.x_ratio={x}", 'initial.mode="prelithiated"', "run.seed=1",
+                                     "grid.shape=[24,20,20]", 'grid.spacing="0.5 um"', 'energy.delta="1.5 um"',
+                                     'geometry.electrolyte_gap="1.5 um"', 'geometry.radius_mean="1.5 um"',
+                                     'geometry.radius_std="0.2 um"']))
+        model, X = sim.stepper.integrator.model, np.asarray(sim.state.X)
+        psi = np.asarray(model.domain.psi)
+        perc = obs.beta_percolation(X, psi, model.energy.chemical, sim.grid)
+        assert bool(perc.percolates) == (x > 0)
+        D[x] = float(obs.effective_diffusivity(X, model.mobility, sim.grid, psi).D_eff) / 1e8  # cm^2/s
+        if x > 0:
+            zn = with_beta_diffusivity(model.mobility, D_LIZN)
+            assert float(jnp.exp(zn.log_diffusivity(zn.Xb))) == pytest.approx(D_LIZN * 1e8, rel=1e-12)
+            D["LiZn"] = float(obs.effective_diffusivity(X, zn, sim.grid, psi).D_eff) / 1e8
+    assert 1e-18 < D[0.0] < 1e-16
+    assert D[0.75] > 1e8 * D[0.0]
+    assert D["LiZn"] < 1e-6 * D[0.75]
