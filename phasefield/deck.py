@@ -83,6 +83,7 @@ PROBLEM_SECTIONS: dict[str, dict[str, dict[str, Field]]] = {
             "alpha_diffusivity_scale": Field(default=1.0, minimum=0.0),
             "beta_vacancy_floor": Field(default=1e-4, minimum=0.0, maximum=1.0),
             "li_diffusivity": Field("diffusivity", "1.6e-10 cm^2/s", minimum=0.0),
+            "beta_diffusivity": Field("diffusivity", None, minimum=0.0),
             "interpolation": Field(kind="str", default="log", choices=("log", "linear", "harmonic")),
         },
         "initial": {

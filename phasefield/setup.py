@@ -72,7 +72,7 @@ def build(config: RunConfig) -> Simulation:
 def _lial_physics(config: RunConfig, grid: Grid, dtype):
     """The Li-Al energy and mobility from the [material], [energy] and [mobility] sections."""
     from phasefield.energies.lial import lial_energy
-    from phasefield.mobility import lial_mobility
+    from phasefield.mobility import lial_mobility, with_beta_diffusivity
 
     mat, en, mo = config["material"], config["energy"], config["mobility"]
     delta = en["delta"] if en["delta"] is not None else 4 * max(grid.spacing)
@@ -84,6 +84,8 @@ def _lial_physics(config: RunConfig, grid: Grid, dtype):
     mobility = lial_mobility(T=mat["temperature"], D_li=mo["li_diffusivity"] / 1e8,
                              x_va_floor=mo["beta_vacancy_floor"], alpha_scale=mo["alpha_diffusivity_scale"],
                              interpolation=mo["interpolation"], dtype=dtype)
+    if mo.get("beta_diffusivity") is not None:  # another B32 phase's Li diffusivity, e.g. LiZn's
+        mobility = with_beta_diffusivity(mobility, mo["beta_diffusivity"] / 1e8)
     return energy, mobility
 
 

@@ -128,12 +128,11 @@ def test_prelithiated_beta_network_carries_li_orders_of_magnitude_faster_than_al
     from phasefield.setup import build
 
     deck = Path(__file__).resolve().parents[1] / "inputs/lial_electrode_3d.toml"
+    reduced = ["run.seed=1", "grid.shape=[24,20,20]", 'grid.spacing="0.5 um"', 'energy.delta="1.5 um"',
+               'geometry.electrolyte_gap="1.5 um"', 'geometry.radius_mean="1.5 um"', 'geometry.radius_std="0.2 um"']
     D = {}
     for x in (0.0, 0.75):
-        sim = build(load_deck(deck, [f"initial.x_ratio={x}", 'initial.mode="prelithiated"', "run.seed=1",
-                                     "grid.shape=[24,20,20]", 'grid.spacing="0.5 um"', 'energy.delta="1.5 um"',
-                                     'geometry.electrolyte_gap="1.5 um"', 'geometry.radius_mean="1.5 um"',
-                                     'geometry.radius_std="0.2 um"']))
+        sim = build(load_deck(deck, [f"initial.x_ratio={x}", 'initial.mode="prelithiated"', *reduced]))
         model, X = sim.stepper.integrator.model, np.asarray(sim.state.X)
         psi = np.asarray(model.domain.psi)
         perc = obs.beta_percolation(X, psi, model.energy.chemical, sim.grid)
@@ -146,3 +145,7 @@ def test_prelithiated_beta_network_carries_li_orders_of_magnitude_faster_than_al
     assert 1e-18 < D[0.0] < 1e-16
     assert D[0.75] > 1e8 * D[0.0]
     assert D["LiZn"] < 1e-6 * D[0.75]
+    # the deck key does the same: mobility.beta_diffusivity in physical units
+    sim = build(load_deck(deck, ['mobility.beta_diffusivity="1e-14 cm^2/s"', *reduced]))
+    mob = sim.stepper.integrator.model.mobility
+    assert float(jnp.exp(mob.log_diffusivity(mob.Xb))) == pytest.approx(1e-14 * 1e8, rel=1e-12)
