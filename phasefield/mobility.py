@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from phasefield._pytree import pytree, static
+from phasefield._pytree import pytree, replace, static
 from phasefield.constants import (
     ANGSTROM_TO_CM,
     CM2_PER_S_TO_UM2_PER_S,
@@ -187,5 +187,4 @@ def with_beta_diffusivity(mobility: LiAlMobility, D_beta: float) -> LiAlMobility
     alpha, Li metal and the vacancy dependence unchanged: e.g. B32 LiZn's Li diffusivity
     (``materials.D_LIZN``, seed 001) in the Li-Al structure."""
     shift = jnp.log(D_beta * CM2_PER_S_TO_UM2_PER_S) - mobility.ln_D_beta(mobility.Xb)
-    return LiAlMobility(**{**{f: getattr(mobility, f) for f in mobility.__dataclass_fields__},
-                           "ln_D_beta0": mobility.ln_D_beta0 + shift})
+    return replace(mobility, ln_D_beta0=mobility.ln_D_beta0 + shift)
