@@ -78,6 +78,7 @@ PROBLEM_SECTIONS: dict[str, dict[str, dict[str, Field]]] = {
             "delta": Field("length", None, minimum=0.0),
             "plateau": Field("potential", "0.38 V", minimum=0.0),
             "molar_volume_cm3": Field(default=10.0, minimum=0.0),
+            "alpha_solution": Field(kind="str", default="quartic", choices=("quartic", "dilute")),
         },
         "mobility": {
             "alpha_diffusivity_scale": Field(default=1.0, minimum=0.0),
@@ -114,6 +115,7 @@ PROBLEM_SECTIONS["lial_particle"] = {
     },
     "electrochemistry": {
         "exchange_current": Field("current_density", "1 mA/cm^2", minimum=0.0),
+        "exchange_current_exponent": Field(default=0.0, minimum=0.0, exclusive_minimum=False, maximum=1.0),
         "alpha_a": Field(default=0.5, minimum=0.0, maximum=1.0),
         "alpha_c": Field(default=0.5, minimum=0.0, maximum=1.0),
         "control": Field(kind="str", default="galvanostatic", choices=("galvanostatic", "potentiostatic")),
@@ -123,7 +125,8 @@ PROBLEM_SECTIONS["lial_particle"] = {
     # type "constant": the [electrochemistry] control until t_end or the cut-off in its direction;
     # "cycle": n_cycles x (lithiate at |current| to lower_cutoff, delithiate to upper_cutoff),
     # each half capped at max_step (default t_end) and followed by a rest of `rest`;
-    # "gitt": n_pulses x (current for `pulse`, rest for `rest`), a pulse ending at its cut-off.
+    # "gitt": n_pulses x (current for `pulse`, rest for `rest`), a pulse ending at its cut-off,
+    # then return_pulses x the same at -current to the other cut-off.
     # The run ends at t_end in every case (phasefield.protocol).
     "protocol": {
         "lower_cutoff": Field("potential", "0.01 V"),
@@ -134,6 +137,7 @@ PROBLEM_SECTIONS["lial_particle"] = {
         "rest": Field("time", "0 s", minimum=0.0, exclusive_minimum=False),
         "pulse": Field("time", "30 min", minimum=0.0),
         "n_pulses": Field(default=10, kind="int", minimum=1, exclusive_minimum=False, maximum=100_000),
+        "return_pulses": Field(default=0, kind="int", minimum=0, exclusive_minimum=False, maximum=100_000),
     },
 }
 
@@ -194,6 +198,8 @@ def _common_sections(problem: str) -> dict[str, dict[str, Field]]:
             "dt_initial": Field(time, None, minimum=0.0),
             "dt_max": Field(time, None, minimum=0.0),
             "max_steps_per_output": Field(default=10_000_000, kind="int", minimum=1, exclusive_minimum=False),
+            # a step that crosses a voltage cut-off is retried with halved dt down to this step
+            "event_tol": Field(time, None, minimum=0.0),
         },
         "output": {
             "count": Field(default=10, kind="int", minimum=1, exclusive_minimum=False, maximum=1_000_000),

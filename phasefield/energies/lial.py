@@ -16,6 +16,18 @@ equilibrium potential is ``V = -mu / F`` (DESIGN 2.2):
 f is C1 and lies on or above both tangents, so the lower convex hull touches it exactly at
 Xa, Xb (potential V1) and Xc, XLi (potential V2): Al + Li mixtures react to alpha + beta.
 
+Dilute alpha (optional, ``T_dilute > 0``): below Xa the quartic alone keeps V within a few mV
+of the plateau down to X = 0 (V(0) = 0.381 V), so a delithiated surface never reaches a
+1.5 V cut-off. Li in alpha-Al is a dilute interstitial-like solute, so its configurational
+entropy dominates there; the term
+
+    f_d(X) = R T [ g(X) - g(Xa) - g'(Xa)(X - Xa) - g''(Xa)/2 (X - Xa)^2 ],  X < Xa  (0 above)
+    g(X)   = X ln X + (1 - X) ln(1 - X)
+
+adds the ideal-solution chemical potential ``R T ln X`` as X -> 0 (V -> infinity at a fully
+delithiated surface) while f, f' and f'' stay continuous at Xa, the coexistence point is
+unchanged and f_d >= 0 (g''' < 0 below X = 1/2).
+
 Numbers (cited):
 - Coexistence alpha/beta at x = 0.05 and 0.95 in Li_xAl (seed 000, Results), i.e.
   Xa = 0.05/1.05 = 0.0476 and Xb = 0.95/1.95 = 0.4872; the beta branch ends at LiAl,
@@ -34,7 +46,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 
 from phasefield._pytree import pytree
-from phasefield.constants import FARADAY, M_TO_UM
+from phasefield.constants import FARADAY, M_TO_UM, R_GAS
 
 
 @pytree
@@ -50,6 +62,7 @@ class LiAlEnergy:
         sigma: interface energy (J/m^2).
         delta: interface width (um).
         molar_volume: m^3 per mol of lattice sites.
+        T_dilute: temperature (K) of the dilute-alpha entropy term; 0 leaves it out.
     """
 
     Xa: jnp.ndarray
@@ -61,6 +74,7 @@ class LiAlEnergy:
     sigma: jnp.ndarray
     delta: jnp.ndarray
     molar_volume: jnp.ndarray
+    T_dilute: jnp.ndarray | float = 0.0
 
     # -------------------------------------------------------------- derived parameters
     @property
@@ -104,7 +118,21 @@ class LiAlEnergy:
         low = s1 * (X - Xa) + self.W1 * (X - Xa) ** 2 * (X - Xb) ** 2
         mid = f_b + s1 * (X - Xb) + 0.5 * B * (X - Xb) ** 2
         high = f_c + s2 * (X - Xc) + self.W2 * (X - Xc) ** 2 * (X - XLi) ** 2
-        return jnp.where(X <= Xb, low, jnp.where(X <= Xc, mid, high))
+        return jnp.where(X <= Xb, low + self.dilute_alpha(X), jnp.where(X <= Xc, mid, high))
+
+    def dilute_alpha(self, X):
+        """The dilute-alpha entropy term ``f_d`` (module docstring), J/mol; 0 at ``X >= Xa``."""
+        Xa = self.Xa
+        # X <= 1e-30 is held at 1e-30 (X ln X and its derivatives stay finite; the stepper
+        # rejects X < 0 with this term on); the branch above Xa is 0
+        Xs = jnp.where(X < Xa, jnp.where(X > 1e-30, X, 1e-30), Xa)
+
+        def g(x):
+            return x * jnp.log(x) + (1 - x) * jnp.log1p(-x)
+
+        d = Xs - Xa
+        taylor = g(Xa) + jnp.log(Xa / (1 - Xa)) * d + 0.5 * d**2 / (Xa * (1 - Xa))
+        return R_GAS * self.T_dilute * (g(Xs) - taylor)
 
     def composition_range(self) -> tuple[float, float]:
         return (-0.05, 1.05)
@@ -119,12 +147,14 @@ def lial_energy(
     delta: float = 0.05,
     V1: float = 0.38,
     molar_volume: float = 1.0e-5,
+    dilute_alpha_T: float = 0.0,
     dtype=jnp.float64,
 ) -> LiAlEnergy:
     """The Li-Al preset. ``sigma`` (J/m^2) and ``delta`` (um) set the interface; the
     default sigma = 0.2 J/m^2 is an assumed order of magnitude for a metallic interphase
     boundary (no value in the seeds), and Vm = 1.0e-5 m^3/mol is the molar volume of Al per
-    atom (LiAl has about the same per atom: 96% expansion per Al for 2 atoms)."""
+    atom (LiAl has about the same per atom: 96% expansion per Al for 2 atoms).
+    ``dilute_alpha_T`` (K) switches on the dilute-alpha entropy term at that temperature."""
     a = lambda v: jnp.asarray(v, dtype=dtype)  # noqa: E731
     return LiAlEnergy(
         Xa=a(0.05 / 1.05),
@@ -136,4 +166,5 @@ def lial_energy(
         sigma=a(sigma),
         delta=a(delta),
         molar_volume=a(molar_volume),
+        T_dilute=a(dilute_alpha_T),
     )

@@ -63,7 +63,7 @@ def _current_density(model, grid, s, s0):
     phi = model.electrode_potential(s, grid, mu)
     V_eq = model.energy.chemical.voltage(mu)
     d = model.domain
-    return total_current(model.kinetics, phi, V_eq, d.surface, grid.cell_volume) / d.face_area
+    return total_current(model.kinetics, phi, V_eq, d.surface, grid.cell_volume, s.X) / d.face_area
 
 
 OBSERVABLES: dict[str, dict[str, Callable]] = {

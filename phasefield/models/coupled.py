@@ -112,7 +112,8 @@ class PhaseFieldModel:
             mu = self.driving_forces(state, grid)[0]
         V_eq = self.energy.chemical.voltage(mu)
         d = self.domain
-        return solve_potential(self.kinetics, self.control, V_eq, d.surface, d.face_area, grid.cell_volume)
+        return solve_potential(self.kinetics, self.control, V_eq, d.surface, d.face_area, grid.cell_volume,
+                               state.X)
 
     def stop_event(self, state, grid: Grid):
         """True once the electrode potential has left the galvanostatic control's cut-off
@@ -128,7 +129,7 @@ class PhaseFieldModel:
         """``surface * j``: Li entering the solid through the electrolyte contact (U per time)."""
         phi = self.electrode_potential(state, grid, mu)
         V_eq = self.energy.chemical.voltage(mu)
-        return self.domain.surface * self.kinetics.li_flux(self.kinetics.current(phi, V_eq))
+        return self.domain.surface * self.kinetics.li_flux(self.kinetics.current(phi, V_eq, state.X))
 
     def nonconserved_rate(self, state, force):
         return allen_cahn_rate(force, self.L)

@@ -9,6 +9,11 @@ patch (DESIGN 2.4). Across the boundary ``int 2 psi |grad psi| dn = int_0^1 2 ps
 it measures the same area as ``|grad psi|``, but the flux it deposits per unit of solid,
 ``2 |grad psi| j``, stays bounded where psi -> 0: Li lands in the solid, not in the pore. The current density refers to the projected face area (product of the box
 lengths across axis 0; in 2D per um of depth).
+
+On a 1D grid the particle is planar: a slab of thickness 2R from ``x = gap``, psi = 1 in its
+cells and inactive cells outside, with the whole current entering through its first cell
+(``surface = 1/h`` there, area 1): the geometry of a thin film or of one particle's path from
+the electrolyte contact inward, without the rim cells of a smoothed boundary.
 """
 
 from __future__ import annotations
@@ -30,11 +35,18 @@ def particle_domain(grid: Grid, radius: float, gap: float, width: float, psi_cut
     ``psi < psi_cut`` are inactive (``phasefield.domain``)."""
     coords = grid.coordinates()
     centre = [gap + radius] + [L / 2 for L in grid.lengths[1:]]
-    if gap + 2 * radius > grid.lengths[0] or 2 * radius > min(grid.lengths[1:]):
+    if gap + 2 * radius > grid.lengths[0] or 2 * radius > min(grid.lengths[1:], default=np.inf):
         raise ValueError(
             f"the particle (radius {radius} um after a gap of {gap} um) does not fit in the box "
             f"{grid.lengths} um"
         )
+    if grid.ndim == 1:
+        x = coords[0]
+        psi = ((x > gap) & (x < gap + 2 * radius)).astype(float)
+        first = np.argmax(psi)
+        surface = np.zeros_like(psi)
+        surface[first] = 1.0 / grid.spacing[0]
+        return Domain.create(psi, surface, 1.0, psi_cut=max(psi_cut, 0.25), dtype=dtype)
     d = np.sqrt(sum((c - c0) ** 2 for c, c0 in zip(coords, centre))) - radius
     psi = 0.5 * (1.0 - np.tanh(2.0 * d / width))
     grads = np.gradient(psi, *grid.spacing) if grid.ndim > 1 else [np.gradient(psi, grid.spacing[0])]
