@@ -26,6 +26,7 @@ import os
 import time
 from pathlib import Path
 
+import jax.numpy as jnp
 import numpy as np
 
 from phasefield.deck import DeckError, RunConfig
@@ -90,6 +91,8 @@ def _run_steps(sim, config: RunConfig, state, resumed, rows, row_for, write_outp
             break
         duration = min(step.duration, t_end - t0)
         stepper = replace(sim.stepper, integrator=replace(sim.stepper.integrator, model=step.on(model, dtype)))
+        if j0 == 0:  # the control jumps: restart the step size (phasefield.protocol)
+            state = replace(state, dt=jnp.minimum(state.dt, sim.state.dt))
         cutoff = False
         for j in range(j0, count):
             t_out = t0 + duration * (j + 1) / count

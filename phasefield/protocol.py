@@ -19,6 +19,11 @@ Builders for the protocols of seed 000: ``cycling`` (lithiate to 0.01 V, delithi
 pulses of ``current`` for ``pulse`` seconds, each followed by ``rest`` seconds, until the
 cut-off; seed 000 Fig. 1d-e uses 0.1 mA/cm^2 for 30 min and 2 h rests).
 
+Each step starts with the time step cut back to the run's initial one: the control jumps
+there (a current switched on after a long rest), and a step as long as the rest's last one,
+judged by an error estimate that cannot see the jump, may carry a whole pulse past its
+cut-off in one go.
+
 Only the control's array leaves change between steps of one kind, so consecutive current
 steps (and rests) reuse one compiled interval; a potential step compiles its own.
 """
@@ -118,17 +123,25 @@ def cycling(current: float, lower: float, upper: float, n_cycles: int, max_durat
     return tuple(steps)
 
 
-def gitt(current: float, pulse: float, rest: float, cutoff: float, n_pulses: int) -> tuple[ProtocolStep, ...]:
+def gitt(current: float, pulse: float, rest: float, cutoff: float, n_pulses: int, return_pulses: int = 0,
+         return_cutoff: Optional[float] = None) -> tuple[ProtocolStep, ...]:
     """Galvanostatic intermittent titration: ``n_pulses`` x (``current`` for ``pulse`` s, then
     ``rest`` s at open circuit; no rest steps for ``rest = 0``); a pulse that reaches
-    ``cutoff`` ends early (module docstring)."""
+    ``cutoff`` ends early (module docstring). ``return_pulses`` > 0 follows them with as many
+    pulses of ``-current`` to ``return_cutoff`` (e.g. a lithiation titration, then the
+    delithiation one), named ``return pulse k`` / ``return relaxation k``."""
     if n_pulses < 1:
         raise ProtocolError(f"n_pulses must be at least 1; got {n_pulses}")
+    if return_pulses < 0:
+        raise ProtocolError(f"return_pulses must not be negative; got {return_pulses}")
+    if return_pulses and return_cutoff is None:
+        raise ProtocolError("return pulses need a cut-off in their direction")
     steps = []
-    for k in range(1, n_pulses + 1):
-        steps.append(ProtocolStep("current", current, pulse, cutoff, f"pulse {k}"))
-        if rest > 0:
-            steps.append(ProtocolStep("rest", 0.0, rest, None, f"relaxation {k}"))
+    for sign, n, cut, prefix in ((1.0, n_pulses, cutoff, ""), (-1.0, return_pulses, return_cutoff, "return ")):
+        for k in range(1, n + 1):
+            steps.append(ProtocolStep("current", sign * current, pulse, cut, f"{prefix}pulse {k}"))
+            if rest > 0:
+                steps.append(ProtocolStep("rest", 0.0, rest, None, f"{prefix}relaxation {k}"))
     return tuple(steps)
 
 
@@ -158,6 +171,7 @@ def run_protocol(
     callback: Optional[Callable] = None,
     max_steps_per_output: int = 1_000_000,
     on_step: Optional[Callable] = None,
+    dt_restart: Optional[float] = None,
 ):
     """Run ``steps`` in order from ``state``; returns ``(state, records)``.
 
@@ -166,7 +180,8 @@ def run_protocol(
     after each output interval (``steps[index].on(model)`` is the model it ran under) and
     ``on_step(record)`` after each step. A current step whose
     cut-off is crossed ends there (``reason = "cutoff"``) and the next step starts from that
-    state. The stepper's model must carry electrochemical kinetics and a domain.
+    state. Each step starts with ``dt <= dt_restart`` (default: the ``dt`` of ``state``).
+    The stepper's model must carry electrochemical kinetics and a domain.
     """
     model = stepper.integrator.model
     if model.kinetics is None or model.domain is None:
@@ -180,9 +195,11 @@ def run_protocol(
         return float(grid.integrate(model.conserved(s)))
 
     records = []
+    restart = jnp.asarray(state.dt if dt_restart is None else dt_restart, dtype)
     state = owned_copy(state)
     for index, step in enumerate(steps):
         st = replace(stepper, integrator=replace(stepper.integrator, model=step.on(model, dtype)))
+        state = replace(state, dt=jnp.minimum(state.dt, restart))
         t0, U0 = float(state.t), amount(state)
         acc = rej = 0
         reason = "duration"

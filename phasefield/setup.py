@@ -80,7 +80,9 @@ def _lial_physics(config: RunConfig, grid: Grid, dtype):
         raise DeckError("energy.delta", f"interface width {delta:g} um is under 2 cells of "
                         f"{max(grid.spacing):g} um; use at least 3-4 cells")
     energy = lial_energy(sigma=en["sigma"], delta=delta, V1=en["plateau"],
-                         molar_volume=en["molar_volume_cm3"] * 1e-6, dtype=dtype)
+                         molar_volume=en["molar_volume_cm3"] * 1e-6,
+                         dilute_alpha_T=mat["temperature"] if en["alpha_solution"] == "dilute" else 0.0,
+                         dtype=dtype)
     mobility = lial_mobility(T=mat["temperature"], D_li=mo["li_diffusivity"] / 1e8,
                              x_va_floor=mo["beta_vacancy_floor"], alpha_scale=mo["alpha_diffusivity_scale"],
                              interpolation=mo["interpolation"], dtype=dtype)
@@ -103,10 +105,12 @@ def _integrator(config: RunConfig, model, grid: Grid, stiff_default: bool):
     return SemiImplicit(model, grid)
 
 
-def _controller(config: RunConfig, bounds) -> AdaptiveController:
+def _controller(config: RunConfig, bounds, event_tol: float = 0.0) -> AdaptiveController:
     integ = config["integrator"]
+    event_tol = integ["event_tol"] if integ.get("event_tol") is not None else event_tol
     return AdaptiveController(error_tol=integ["error_tol"], lower=bounds[0], upper=bounds[1],
-                              dt_max=integ["dt_max"] if integ["dt_max"] is not None else 1e30)
+                              dt_max=integ["dt_max"] if integ["dt_max"] is not None else 1e30,
+                              event_tol=event_tol)
 
 
 def _selected_fields(config: RunConfig, field_makers: dict):
@@ -134,8 +138,10 @@ def _protocol_steps(config: RunConfig):
             cap = proto["max_step"] if proto["max_step"] is not None else t_end
             return cycling(ec["current"], proto["lower_cutoff"], proto["upper_cutoff"], proto["n_cycles"], cap,
                            rest=proto["rest"])
-        cutoff = proto["lower_cutoff"] if ec["current"] > 0 else proto["upper_cutoff"]
-        return gitt(ec["current"], proto["pulse"], proto["rest"], cutoff, proto["n_pulses"])
+        cutoff, back = ((proto["lower_cutoff"], proto["upper_cutoff"]) if ec["current"] > 0
+                        else (proto["upper_cutoff"], proto["lower_cutoff"]))
+        return gitt(ec["current"], proto["pulse"], proto["rest"], cutoff, proto["n_pulses"],
+                    proto["return_pulses"], back)
     except ProtocolError as err:
         raise DeckError("protocol", str(err)) from None
 
@@ -146,7 +152,8 @@ def _kinetics_and_control(config: RunConfig, energy, dtype):
     ec, proto = config["electrochemistry"], config["protocol"]
     a = lambda v: jnp.asarray(v, dtype=dtype)  # noqa: E731
     kinetics = ButlerVolmer(a(ec["exchange_current"]), a(ec["alpha_a"]), a(ec["alpha_c"]),
-                            a(config["material"]["temperature"]), a(float(energy.molar_volume)))
+                            a(config["material"]["temperature"]), a(float(energy.molar_volume)),
+                            a(ec["exchange_current_exponent"]))
     if ec["control"] == "galvanostatic":
         # the cut-off in the direction of the current ends the run (the model's stop event)
         lithiating = ec["current"] > 0
@@ -218,7 +225,10 @@ def _electrode_simulation(config: RunConfig, grid: Grid, model, state, labels, d
     })
     dt0 = config["integrator"]["dt_initial"] or float(state.dt)
     state = replace(state, dt=jnp.asarray(dt0, dtype))
-    stepper = AdaptiveStepper(_integrator(config, model, grid, True), _controller(config, (-0.1, 1.1)))
+    # the dilute-alpha entropy term diverges at X = 0: a step that would empty a cell is retried
+    lower = 0.0 if float(model.energy.chemical.T_dilute) > 0 else -0.1
+    # voltage cut-offs are located to 1 ms unless the deck says otherwise
+    stepper = AdaptiveStepper(_integrator(config, model, grid, True), _controller(config, (lower, 1.1), 1e-3))
     times = _output_times(run["t_end"], out["count"], out["spacing"], 100 * dt0)
     return Simulation(grid, stepper, state, observe, fields, times, "s",
                       config["integrator"]["max_steps_per_output"], _protocol_steps(config), labels)

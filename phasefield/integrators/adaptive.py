@@ -9,6 +9,12 @@ A trial step of size dt is accepted when all of these hold:
   ``energy_tol * max(|F|, energy_floor)`` (semi-implicit CH/AC steps are energy stable when
   the stabiliser is large enough, so a rise flags a step that is too large).
 
+With ``event_tol > 0``, a step that takes the state across the stop event (e.g. a voltage
+cut-off) is accepted only if ``dt <= event_tol``; otherwise it is retried with ``dt * shrink``,
+so the event is located in time to within ``event_tol`` instead of being overshot by a
+whole step (after a long rest a single step may otherwise carry a whole pulse past its
+cut-off).
+
 After acceptance the next step is ``dt * clip(safety * min((tol/e)^(1/2), max_change/c),
 shrink, grow)`` (the estimate is O(dt^2) for these first-order schemes; the change limit
 caps steps when the estimate is absent); after a rejection ``dt * shrink``, and the step is
@@ -41,6 +47,7 @@ class AdaptiveController:
     energy_floor: float = 1e-12
     lower: float = -1e30
     upper: float = 1e30
+    event_tol: float = 0.0
     max_rejections: int = static(40)
     check_energy: bool = static(True)
 
@@ -123,6 +130,8 @@ class AdaptiveStepper:
                 change = jnp.maximum(change, _max_change(trial.eta, s.eta))
                 ok = ok & _all_finite(trial.eta)
             ok = ok & (change <= c.reject_change) & (err <= c.error_tol)
+            # locate the stop event: no step may jump far across it (event_tol = 0: off)
+            ok = ok & ((c.event_tol <= 0) | (dt <= c.event_tol) | ~self.stopped(trial))
             if use_energy:
                 E_new = self.free_energy(trial)
                 ok = ok & (E_new <= E + c.energy_tol * jnp.maximum(jnp.abs(E), c.energy_floor))
