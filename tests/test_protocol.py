@@ -142,3 +142,13 @@ def test_invalid_steps_are_refused_with_a_reason(kwargs, fragment):
 def test_gitt_without_rest_is_pulses_only():
     steps = gitt(current=1.0, pulse=10.0, rest=0.0, cutoff=0.01, n_pulses=3)
     assert [s.name for s in steps] == ["pulse 1", "pulse 2", "pulse 3"]
+
+
+def test_gitt_return_pulses_reverse_the_current_to_the_other_cutoff():
+    steps = gitt(current=1.0, pulse=10.0, rest=5.0, cutoff=0.01, n_pulses=2, return_pulses=2, return_cutoff=1.5)
+    assert [s.name for s in steps] == ["pulse 1", "relaxation 1", "pulse 2", "relaxation 2", "return pulse 1",
+                                       "return relaxation 1", "return pulse 2", "return relaxation 2"]
+    assert [s.value for s in steps if s.kind == "current"] == [1.0, 1.0, -1.0, -1.0]
+    assert [s.cutoff for s in steps if s.kind == "current"] == [0.01, 0.01, 1.5, 1.5]
+    with pytest.raises(ProtocolError, match="cut-off"):
+        gitt(current=1.0, pulse=10.0, rest=5.0, cutoff=0.01, n_pulses=1, return_pulses=1)
