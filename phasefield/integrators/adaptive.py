@@ -114,12 +114,13 @@ class AdaptiveStepper:
         E0 = self.free_energy(state) if use_energy else jnp.asarray(0.0, dtype)
         tol_t = 1e-12 * jnp.abs(t_end)  # relative: output times far below 1 (1e-20 s) stay reachable
 
+        # the stop event of the current state rides in the carry: one evaluation per trial
         def cond(carry):
-            s, _, n_acc, _, streak, failed, _, _ = carry
-            return (s.t < t_end - tol_t) & (n_acc < max_steps) & ~failed & ~self.stopped(s)
+            s, _, n_acc, _, streak, failed, _, _, stop = carry
+            return (s.t < t_end - tol_t) & (n_acc < max_steps) & ~failed & ~stop
 
         def body(carry):
-            s, E, n_acc, n_rej, streak, failed, dt_lo, dt_hi = carry
+            s, E, n_acc, n_rej, streak, failed, dt_lo, dt_hi, stop = carry
             remaining = t_end - s.t
             truncated = s.dt >= remaining
             dt = jnp.minimum(s.dt, remaining)
@@ -131,7 +132,8 @@ class AdaptiveStepper:
                 ok = ok & _all_finite(trial.eta)
             ok = ok & (change <= c.reject_change) & (err <= c.error_tol)
             # locate the stop event: no step may jump far across it (event_tol = 0: off)
-            ok = ok & ((c.event_tol <= 0) | (dt <= c.event_tol) | ~self.stopped(trial))
+            stop_trial = self.stopped(trial)
+            ok = ok & ((c.event_tol <= 0) | (dt <= c.event_tol) | ~stop_trial)
             if use_energy:
                 E_new = self.free_energy(trial)
                 ok = ok & (E_new <= E + c.energy_tol * jnp.maximum(jnp.abs(E), c.energy_floor))
@@ -159,10 +161,11 @@ class AdaptiveStepper:
                 failed,
                 jnp.where(ok, jnp.minimum(dt_lo, dt), dt_lo),
                 jnp.where(ok, jnp.maximum(dt_hi, dt), dt_hi),
+                jnp.where(ok, stop_trial, stop),
             )
 
         zero = jnp.asarray(0, jnp.int32)
         init = (state, E0, zero, zero, zero, jnp.asarray(False),
-                jnp.asarray(jnp.inf, dtype), jnp.asarray(0.0, dtype))
-        s, E, n_acc, n_rej, _, failed, lo, hi = lax.while_loop(cond, body, init)
+                jnp.asarray(jnp.inf, dtype), jnp.asarray(0.0, dtype), self.stopped(state))
+        s, E, n_acc, n_rej, _, failed, lo, hi, _ = lax.while_loop(cond, body, init)
         return s, StepStats(n_acc, n_rej, failed, E, lo, hi)
