@@ -49,7 +49,7 @@ def particle_domain(grid: Grid, radius: float, gap: float, width: float, psi_cut
         return Domain.create(psi, surface, 1.0, psi_cut=max(psi_cut, 0.25), dtype=dtype)
     d = np.sqrt(sum((c - c0) ** 2 for c, c0 in zip(coords, centre))) - radius
     psi = 0.5 * (1.0 - np.tanh(2.0 * d / width))
-    grads = np.gradient(psi, *grid.spacing) if grid.ndim > 1 else [np.gradient(psi, grid.spacing[0])]
+    grads = np.gradient(psi, *grid.spacing)  # 2D and 3D: 1D returned above
     magnitude = np.sqrt(sum(g**2 for g in grads))
     surface = 2.0 * psi * magnitude * (coords[0] < gap + width)
     face_area = float(np.prod(grid.lengths[1:])) if grid.ndim > 1 else 1.0
