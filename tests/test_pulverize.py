@@ -66,6 +66,7 @@ def test_alpha_layers_wrap_beta_grains():
     solid = psi >= 0.5
     X = net.X
     assert set(np.unique(X[solid])) == {0.0476, 0.4872}
+    assert np.all(X[~solid] == 0.0476)  # the smoothed rim and the pores: alpha composition
     beta = solid & (X > 0.3)
     # the layers separate the grains: no beta domain spans two grains, and nearly every grain
     # keeps a beta core (a grain's core may be pinched in two where the grain is narrow)

@@ -13,7 +13,10 @@ With ``alpha_layer`` (um) it also builds the discharged network itself: every so
 within ``alpha_layer`` of a grain boundary or of the solid's surface gets the alpha
 composition ``X_alpha`` and every other cell the beta composition ``X_beta`` (distances are
 exact Euclidean distances between cell centres, ``scipy.ndimage``), i.e. beta grains in
-alpha layers of thickness ~``alpha_layer`` on each side of a boundary.
+alpha layers of thickness ~``alpha_layer`` on each side of a boundary. The cells outside the
+solid (``psi < 1/2``: the smoothed rim and the pores) get ``X_alpha`` too: the rim is the
+outer part of the surface layer, and a rim at X = 0 would hold Li far below the alpha
+solubility, at a chemical potential that with the dilute-alpha energy goes to -infinity.
 """
 
 from __future__ import annotations
@@ -83,7 +86,7 @@ def pulverize(grid: Grid, X, psi, grain_size: float, n_fields: int, width: float
         dist = dist[centre]
         # boundary cells sit half a cell inside the grain; the layer is measured from the boundary
         layer = dist + 0.5 * min(grid.spacing) <= alpha_layer
-        X = np.where(solid, np.where(layer, X_alpha, X_beta), X)
+        X = np.where(solid, np.where(layer, X_alpha, X_beta), X_alpha)
     return GrainNetwork(eta, labels, colours, X)
 
 
