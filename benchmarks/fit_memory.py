@@ -152,18 +152,19 @@ def render(runs):
         lines.append(f"| {r['problem']} | {r['grid'][0]}x{r['grid'][1]} | {r['steps']} | {r['checkpoint_every'] or 'none'} | "
                      f"{r['xla_temp_GiB']:.3f} | {rss} | {r['compile_s']:.1f} | {run} |")
     notes = [r for r in runs if r.get("note")]
-    lines += [""] + [f"- {r['problem']} {r['grid'][0]}x{r['grid'][1]}, {r['steps']} steps, no checkpointing: {r['note']}"
+    lines += [""] + [f"- {r['problem']} {r['grid'][0]}x{r['grid'][1]}, {r['steps']} steps, "
+                     f"{'chunk ' + str(r['checkpoint_every']) if r['checkpoint_every'] else 'no checkpointing'}: {r['note']}"
                      for r in notes]
     lines += ["", "With chunks of c steps, reverse mode keeps about steps/c chunk-start states plus the residuals "
               "of the c steps of one chunk (recomputed), so the XLA temporaries fall from ~steps x (residuals per "
               "step) to ~c x (residuals per step). The temporaries per step follow from the rows: "
               "temp / (steps or c). The lial_particle step stores far more per step than the PFHub one "
-              "(~80 MB against ~10 MB at 256x256); the galvanostatic potential solve (100 bisection "
-              "iterations over all cells, phasefield/electrochem.py) is the likely source, since its "
-              "iterations are linearised although their result is detached from the gradient. A smaller "
-              "chunk trades recomputation for memory (rows with c = 10), with the same loss and gradient.",
-              "", "Times were taken on a 2-core machine shared with other jobs (load ~9); compare memory, "
-              "not seconds."]
+              "(~110 MB against ~11 MB at 256x256, i.e. about 200 grid-sized arrays). It is not the "
+              "galvanostatic potential solve: with the 100 bisection iterations of "
+              "phasefield/electrochem.py fed only stop-gradient inputs the temporaries are unchanged "
+              "(4.847 GiB at c = 45 both ways). A smaller chunk trades recomputation for memory (rows "
+              "with c = 10), with the same loss and gradient.",
+              "", "Times were taken on a 2-core machine shared with other jobs; compare memory, not seconds."]
     (RESULTS / "fit_memory.md").write_text("\n".join(lines) + "\n")
 
 
