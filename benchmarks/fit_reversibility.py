@@ -74,7 +74,8 @@ def report(result: dict) -> str:
         f"Written by `benchmarks/fit_reversibility.py` from `fit_reversibility.json`. Deck "
         f"`{result['deck']}`{' with ' + ', '.join(result['overrides']) if result['overrides'] else ''}; "
         f"target reversibility {target} (seed 000: delithiation/lithiation capacity of pure Al, "
-        f"as low as 44%). {result['device']}, JAX {result['jax']}, {result['dtype']}.",
+        f"as low as 44%). {result['device']}, JAX {result['jax']}, {result['dtype']}; the machine was "
+        f"shared with other jobs, so wall times are indicative.",
         "",
         "Bracket and bisection of log10(D_alpha / D_alpha,seed000) on whole protocol runs:",
         "",
