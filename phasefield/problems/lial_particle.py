@@ -52,7 +52,7 @@ def particle_domain(grid: Grid, radius: float, gap: float, width: float, psi_cut
     grads = np.gradient(psi, *grid.spacing)  # 2D and 3D: 1D returned above
     magnitude = np.sqrt(sum(g**2 for g in grads))
     surface = 2.0 * psi * magnitude * (coords[0] < gap + width)
-    face_area = float(np.prod(grid.lengths[1:])) if grid.ndim > 1 else 1.0
+    face_area = float(np.prod(grid.lengths[1:]))
     return Domain.create(psi, surface, face_area, psi_cut=psi_cut, dtype=dtype)
 
 
