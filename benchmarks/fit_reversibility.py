@@ -68,13 +68,15 @@ def spread_runs(deck, log10_scale: float, overrides, counts) -> list:
 def report(result: dict) -> str:
     """Markdown summary of a calibration result (the numbers of ``fit_reversibility.json``)."""
     best, target = result["best"], result["target"]
+    grid = load_deck(str(ROOT / result["deck"]), result["overrides"])["grid"]
     lines = [
         "# Calibrating D_alpha to the measured reversibility of pure Al",
         "",
         f"Written by `benchmarks/fit_reversibility.py` from `fit_reversibility.json`. Deck "
         f"`{result['deck']}`{' with ' + ', '.join(result['overrides']) if result['overrides'] else ''}; "
         f"target reversibility {target} (seed 000: delithiation/lithiation capacity of pure Al, "
-        f"as low as 44%). {result['device']}, JAX {result['jax']}, {result['dtype']}; the machine was "
+        f"as low as 44%). Grid: {list(grid['shape'])} cells of {float(np.atleast_1d(grid['spacing'])[0]) * 1e3:g} nm. "
+        f"{result['device']}, JAX {result['jax']}, {result['dtype']}; the machine was "
         f"shared with other jobs, so wall times are indicative.",
         "",
         "Bracket and bisection of log10(D_alpha / D_alpha,seed000) on whole protocol runs:",
