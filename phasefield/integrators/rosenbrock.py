@@ -45,10 +45,12 @@ preconditioner that blends, cell by cell, the identity (cells whose explicit sti
 constant-coefficient spectral inverse with ``A = max M``, ``S = max f''_+`` (stiff cells):
 ``P v = (1 - w) v + w T^-1[T[v] / (1 + gamma dt A (S lam + kappa lam^2))]``,
 ``w = s / (1 + s)``. A step whose solve does not converge gets ``e = inf`` and is rejected by
-the adaptive controller. Each stage is shifted by the constant that removes the
-psi-weighted mean of its residual; transport sums to zero and a galvanostatic current is
-fixed, so there ``sum psi k`` equals ``sum psi F`` and Li is conserved to round-off whatever
-the solver tolerance (under potentiostatic control the shift only corrects the residual).
+the adaptive controller. Each stage is corrected so that the psi-weighted sum of its
+residual vanishes (with a domain the correction is spread over the cells in proportion to
+X (1 - X), so a cell emptied of Li is not pushed below X = 0 by solver round-off); transport
+sums to zero and a galvanostatic current is fixed, so there ``sum psi k`` equals
+``sum psi F`` and Li is conserved to round-off whatever the solver tolerance (under
+potentiostatic control the correction only fixes the residual).
 Solves go through ``lax.custom_linear_solve``, so ``jax.grad``
 through fixed-step runs uses implicit differentiation (a transposed GMRES solve).
 """
@@ -131,7 +133,7 @@ class Rosenbrock2:
 
         return W, P, Pt
 
-    def _solve_x(self, system, b):
+    def _solve_x(self, system, b, X):
         W, P, Pt = system
         kw = dict(rtol=self.rtol, restart=self.restart, max_cycles=self.max_cycles)
 
@@ -151,8 +153,10 @@ class Rosenbrock2:
         # whatever the solver tolerance); cells a domain has cut off stay frozen
         if model.psi is None:
             return k + jnp.mean(b - W(k)), converged
-        weight = model.psi * model.active
-        k = k + model.active * jnp.sum(weight * (b - W(k))) / jnp.sum(weight)
+        # spread the correction over the cells in proportion to X (1 - X), so that a cell
+        # emptied of Li (X ~ 1e-12 at a delithiated surface) is not pushed below X = 0 by it
+        room = model.active * (jnp.clip(X * (1.0 - X), 0.0, 0.25) + 1e-30)  # 1e-30: never all zero
+        k = k + room * jnp.sum(model.psi * model.active * (b - W(k))) / jnp.sum(model.psi * room)
         return k, converged
 
     # -- eta -----------------------------------------------------------------------------
@@ -182,7 +186,7 @@ class Rosenbrock2:
         FX0, Feta0 = model.rates(state, self.grid)
         if model.evolves_X:
             sys_X = self._x_system(state, dt)
-            kX1, c1 = self._solve_x(sys_X, FX0)
+            kX1, c1 = self._solve_x(sys_X, FX0, state.X)
             ok = ok & c1
         if model.evolves_eta:
             solve_eta = self._eta_solver(state, dt)
@@ -197,7 +201,7 @@ class Rosenbrock2:
         X, eta = state.X, state.eta
         err = jnp.asarray(0.0, state.X.dtype)
         if model.evolves_X:
-            kX2, c2 = self._solve_x(sys_X, FX1 - 2.0 * kX1)
+            kX2, c2 = self._solve_x(sys_X, FX1 - 2.0 * kX1, state.X)
             ok = ok & c2
             X = state.X + dt * (1.5 * kX1 + 0.5 * kX2)
             psi = model.psi
