@@ -113,7 +113,7 @@ def report(out: Path):
     for r in runs:
         lines.append(
             f"| {r['grain_size_um']} | {r['composition']} | {r['li_held_mAh_per_cm2']:.4f} | "
-            f"{r['delithiated_mAh_per_cm2']:.4f} | {r['reversibility']:.3f}{'' if r['ended_by'] == 'cut-off' else ' (so far)'} | {r['ended_by']} | {r['t_end_s']:.0f} | "
+            f"{r['delithiated_mAh_per_cm2']:.4f} | {r['reversibility']:.3f}{'' if r['ended_by'] == 'cut-off' else ' (so far)'} | {'run stopped before the cut-off' if r['ended_by'] == 'running' else r['ended_by']} | {r['t_end_s']:.0f} | "
             f"{r['voltage_end_V']:.3f} | {r['beta_fraction_start']:.3f} -> {r['beta_fraction_end']:.3f} | "
             f"{r['alpha_layer_start_um']:.3f} -> {r['alpha_layer_end_um']:.3f} | {r['steps']} ({r['rejected']}) | "
             f"{r['wall_s']:.0f} |")
