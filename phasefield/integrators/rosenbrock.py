@@ -147,14 +147,14 @@ class Rosenbrock2:
 
         k, converged = lax.custom_linear_solve(W, b, solve, transpose_solve, has_aux=True)
         model = self.model
-        # remove the psi-weighted mean of the residual with a constant on the active cells:
-        # transport sums to zero and a galvanostatic current is fixed, so then
-        # sum psi W(c) = c sum psi and the stage carries exactly sum psi b (Li conserved
-        # whatever the solver tolerance); cells a domain has cut off stay frozen
+        # remove the psi-weighted sum of the residual with a correction c: transport sums to
+        # zero and a galvanostatic current is fixed, so sum psi W(c) = sum psi c and the stage
+        # carries exactly sum psi b (Li conserved whatever the solver tolerance). Without a
+        # domain c is a constant; with one it is spread over the active cells in proportion
+        # to X (1 - X), so that a cell emptied of Li (X ~ 1e-12 at a delithiated surface) is
+        # not pushed below X = 0 by it; cells a domain has cut off stay frozen
         if model.psi is None:
             return k + jnp.mean(b - W(k)), converged
-        # spread the correction over the cells in proportion to X (1 - X), so that a cell
-        # emptied of Li (X ~ 1e-12 at a delithiated surface) is not pushed below X = 0 by it
         room = model.active * (jnp.clip(X * (1.0 - X), 0.0, 0.25) + 1e-30)  # 1e-30: never all zero
         k = k + room * jnp.sum(model.psi * model.active * (b - W(k))) / jnp.sum(model.psi * room)
         return k, converged
