@@ -14,9 +14,10 @@ domain extent N (spacing 1).
 
 The two codes discretise differently: Exponax is pseudo-spectral (exact Fourier
 derivatives, 1/2 dealiasing of the cubic term) with ETDRK of order 2 (its default);
-phasefield uses second-order finite volumes and the first-order stabilised semi-implicit
-step. So this is a cost-per-step comparison at equal grid, dt and steps (both stable at the
-dt used); the script also reports how far apart the two final fields are (the difference of
+phasefield uses second-order finite volumes with either its first-order stabilised
+semi-implicit step or its ETDRK2 step (``--schemes``; the latter is the same time scheme as
+Exponax's, so that row compares like with like). So this is a cost-per-step comparison at
+equal grid, dt and steps (both stable at the dt used); the script also reports how far apart the two final fields are (the difference of
 the two discretisations, for information, not a pass/fail).
 
 Timing: each code's jitted ``lax.scan`` of the steps is compiled (timed apart) and run once
@@ -46,7 +47,7 @@ import numpy as np
 import phasefield  # noqa: F401
 from phasefield.energies import DoubleWell, FreeEnergy
 from phasefield.grid import Grid
-from phasefield.integrators import SemiImplicit
+from phasefield.integrators import ExponentialRK2, SemiImplicit
 from phasefield.mobility import ConstantMobility
 from phasefield.models import PhaseFieldModel
 from phasefield.run import run_fixed
@@ -89,7 +90,8 @@ def _cast(x, dtype):
     return x
 
 
-def compare(n: int, steps: int, dt: float, dtype_name: str, repeats: int, order: int) -> dict:
+def compare(n: int, steps: int, dt: float, dtype_name: str, repeats: int, order: int,
+            scheme: str = "semi-implicit") -> dict:
     import exponax as ex
 
     dtype = jnp.dtype(dtype_name)
@@ -98,7 +100,8 @@ def compare(n: int, steps: int, dt: float, dtype_name: str, repeats: int, order:
 
     grid = Grid.create((n, n), 1.0, "periodic")
     energy = FreeEnergy(DoubleWell(a(RHO), a(CA), a(CB)), kappa=a(KAPPA))
-    si = SemiImplicit(PhaseFieldModel(energy, ConstantMobility(a(M))), grid)
+    integrator = {"semi-implicit": SemiImplicit, "etdrk2": ExponentialRK2}[scheme]
+    si = integrator(PhaseFieldModel(energy, ConstantMobility(a(M))), grid)
     s0 = State.create(a(c0), dt=dt)
     ours_compile, ours = compiled_run(lambda s: run_fixed(si.step, s, steps, a(dt)), s0)
 
@@ -118,7 +121,7 @@ def compare(n: int, steps: int, dt: float, dtype_name: str, repeats: int, order:
         raise RuntimeError(f"non-finite result at dt={dt}: reduce --dt")
     return {
         "device": jax.devices()[0].device_kind, "platform": jax.default_backend(), "grid": f"{n}x{n}",
-        "dtype": dtype_name, "dt": dt, "steps": steps, "exponax_order": order, "repeats": repeats,
+        "dtype": dtype_name, "phasefield_scheme": scheme, "dt": dt, "steps": steps, "exponax_order": order, "repeats": repeats,
         "phasefield_compile_s": ours_compile, "exponax_compile_s": theirs_compile,
         "phasefield_step_ms": 1e3 * statistics.median(t_ours) / steps,
         "exponax_step_ms": 1e3 * statistics.median(t_theirs) / steps,
@@ -138,15 +141,16 @@ def main(argv=None):
     p.add_argument("--dtypes", default="float64,float32")
     p.add_argument("--order", type=int, default=2, help="Exponax ETDRK order (its default 2)")
     p.add_argument("--repeats", type=int, default=15)
+    p.add_argument("--schemes", default="semi-implicit,etdrk2", help="phasefield time schemes to time")
     p.add_argument("--out", type=Path, default=RESULTS / "exponax_compare.json")
     args = p.parse_args(argv)
     import exponax
 
     rows = []
-    for dt_name in args.dtypes.split(","):
-        r = compare(args.n, args.steps, args.dt, dt_name, args.repeats, args.order)
+    for dt_name, scheme in ((d, s) for d in args.dtypes.split(",") for s in args.schemes.split(",")):
+        r = compare(args.n, args.steps, args.dt, dt_name, args.repeats, args.order, scheme)
         rows.append(r)
-        print(f"{r['grid']} {dt_name} dt={r['dt']} x{r['steps']}: phasefield {r['phasefield_step_ms']:.3f} ms/step, "
+        print(f"{r['grid']} {dt_name} {scheme} dt={r['dt']} x{r['steps']}: phasefield {r['phasefield_step_ms']:.3f} ms/step, "
               f"exponax {r['exponax_step_ms']:.3f} ms/step, ratio {r['speed_ratio_exponax_over_phasefield']:.2f} "
               f"(of minima {r['speed_ratio_of_minima']:.2f}); "
               f"max|dc| {r['max_abs_difference_c']:.2e} (change {r['change_of_c']:.2e})", flush=True)

@@ -191,7 +191,7 @@ def _common_sections(problem: str) -> dict[str, dict[str, Field]]:
             "bc": Field(default="periodic", kind="str", choices=("periodic", "noflux", "slab")),
         },
         "integrator": {
-            "scheme": Field(default="auto", kind="str", choices=("auto", "semi-implicit", "rosenbrock")),
+            "scheme": Field(default="auto", kind="str", choices=("auto", "semi-implicit", "rosenbrock", "etdrk2")),
             "error_tol": Field(default=1e-3, minimum=0.0),
             "krylov_rtol": Field(default=1e-7, minimum=0.0),
             "krylov_restart": Field(default=100, kind="int", minimum=1, exclusive_minimum=False, maximum=10_000),

@@ -15,7 +15,7 @@ import numpy as np
 from phasefield import observables as obs
 from phasefield.deck import DeckError, RunConfig
 from phasefield.grid import Grid
-from phasefield.integrators import AdaptiveController, AdaptiveStepper, Rosenbrock2, SemiImplicit
+from phasefield.integrators import AdaptiveController, AdaptiveStepper, ExponentialRK2, Rosenbrock2, SemiImplicit
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,13 +95,20 @@ def _integrator(config: RunConfig, model, grid: Grid, stiff_default: bool):
     """The [integrator] scheme: ``auto`` is ROS2 for Li-Al physics (stiff beta branch and the
     1e10 mobility contrast, where the stabilised step is inaccurate at any practical
     tolerance; see phasefield/integrators/rosenbrock.py) and the semi-implicit Fourier step
-    otherwise."""
+    otherwise; ``etdrk2`` the second-order exponential step for constant-mobility problems
+    (phasefield/integrators/exponential.py)."""
     integ = config["integrator"]
     scheme = integ["scheme"]
     if scheme == "auto":
         scheme = "rosenbrock" if stiff_default else "semi-implicit"
     if scheme == "rosenbrock":
         return Rosenbrock2(model, grid, rtol=integ["krylov_rtol"], restart=integ["krylov_restart"])
+    if scheme == "etdrk2":
+        if model.evolves_X and not model.constant_kinetics:
+            raise DeckError("integrator.scheme", "\"etdrk2\" needs a constant mobility and no smoothed-boundary "
+                            "domain (it integrates the linear operator exactly in Fourier space); use "
+                            "\"rosenbrock\" or \"auto\" for this problem")
+        return ExponentialRK2(model, grid)
     return SemiImplicit(model, grid)
 
 

@@ -1,0 +1,114 @@
+"""Second-order exponential time differencing (ETDRK2; Cox & Matthews, J. Comput. Phys. 176,
+430 (2002), their eq. (22)) with an embedded first-order error estimate, for models whose
+kinetic operators have constant coefficients.
+
+Each evolving field u (X or eta) obeys ``du/dt = r(u) = L u + N(u)``, where ``r`` is the
+model's full rate (``div(M grad mu) + s`` or ``-L dF/deta + s``) and ``L`` its linear
+stabilising operator (``symbols``: diagonal in the Laplacian eigenbasis T, <= 0, e.g.
+``-M lam (S + kappa lam)`` for Cahn-Hilliard), so ``N = r - L u`` holds the nonlinear remainder.
+With ``z = dt L`` and ``phi1(z) = (e^z - 1)/z``, ``phi2(z) = (e^z - 1 - z)/z^2``:
+
+    a       = u^n + dt phi1(z) r(u^n)                              (exponential Euler, ETD1)
+    u^{n+1} = a + dt phi2(z) [r(a) - r(u^n) - L (a - u^n)]          (ETDRK2)
+
+both applied as multipliers in T space (``Grid.filter``). The linear part is integrated
+exactly, so the stiff biharmonic modes need no step restriction; the nonlinear part is second
+order. The zero mode has ``phi1 = 1, phi2 = 1/2`` and the rate of a conserved field has zero
+mean, so the mean of X changes only by round-off (and by the sources' integral).
+
+Error estimate: ``e = max |u^{n+1} - a|``, the difference between the embedded first-order
+(ETD1) and the second-order solution: the local error of ETD1, O(dt^2) while all modes are
+resolved (``|z| < 1``), which is what the adaptive controller's ``(tol/e)^(1/2)`` assumes. In
+modes with ``|z| >> 1`` it grows more slowly with dt (``dt phi2(z) -> 1/|L|``; measured
+slopes 1.4 and 0.7 on PFHub-1-type states, tests/test_exponential.py), so at loose
+tolerances the controller can take steps longer than the accuracy allows (PFHub 1a at
+error_tol 1e-2: 31 steps to t = 1000 and F wrong by a factor 2), and a ``dt_max`` is the
+reliable limit for slow, path-dependent quantities (PFHub 1a's F(1000):
+benchmarks/results/fipy_speed.md). The second-order solution is propagated (local
+extrapolation).
+
+Applies only where the Cahn-Hilliard operator commutes with T (``model.constant_kinetics``:
+constant mobility, no smoothed-boundary domain); variable-mobility Li-Al problems use the
+ROS2 step (``phasefield.integrators.rosenbrock``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax.numpy as jnp
+
+from phasefield._pytree import pytree, replace, static
+from phasefield.grid import Grid
+
+_SMALL = 0.1  # below |z| = 0.1 the phi functions are summed as series (cancellation otherwise)
+
+
+def phi_functions(z):
+    """``(phi1(z), phi2(z))`` for real ``z <= 0``, accurate to a few 1e-15 relative:
+    ``phi1 = expm1(z) / z`` (1 at z = 0), ``phi2 = (phi1 - 1) / z`` for ``|z| >= 0.1`` and its
+    Taylor series ``sum_j z^j / (j + 2)!`` to j = 9 (Horner) below, where the difference cancels."""
+    zero = z == 0
+    phi1 = jnp.where(zero, 1.0, jnp.expm1(z) / jnp.where(zero, 1.0, z))
+    small = jnp.abs(z) < _SMALL
+    zs = jnp.where(small, z, 0.0)
+    series = jnp.zeros_like(z)
+    for j in range(9, -1, -1):
+        series = series * zs + 1.0 / math.factorial(j + 2)
+    return phi1, jnp.where(small, series, (phi1 - 1.0) / jnp.where(small, 1.0, z))
+
+
+@pytree
+class ExponentialRK2:
+    """``step(state, dt) -> state`` and ``step_with_error`` (module docstring)."""
+
+    model: object
+    grid: Grid = static()
+
+    def _rates(self, state, mu, force):
+        """``(r_X, r_eta)``: the full rates at ``state`` (None for frozen fields)."""
+        m = self.model
+        s_X, s_eta = m.sources(state, self.grid, mu)
+        r_X = r_eta = None
+        if m.evolves_X:
+            r_X = m.conserved_rate(state, mu, self.grid)
+            r_X = r_X if s_X is None else r_X + s_X
+        if m.evolves_eta:
+            r_eta = m.nonconserved_rate(state, force)
+            r_eta = r_eta if s_eta is None else r_eta + s_eta
+        return r_X, r_eta
+
+    def step_with_error(self, state, dt):
+        """One ETDRK2 step and the max-norm difference to its embedded ETD1 step."""
+        if self.model.evolves_X and not self.model.constant_kinetics:
+            raise ValueError("ExponentialRK2 needs a constant-coefficient Cahn-Hilliard operator (constant "
+                             "mobility, no smoothed-boundary domain); use Rosenbrock2 for variable mobility")
+        grid = self.grid
+        lam = grid.laplacian_eigenvalues(dtype=state.X.dtype)
+        symbols = self.model.symbols(state, grid, lam)
+        r0 = self._rates(state, *self.model.driving_forces(state, grid))
+        fields = (state.X, state.eta)
+        phis = [None if s is None else phi_functions(dt * s) for s in symbols]
+        hats = [None if r is None else grid.forward(r) for r in r0]
+        stage = [u if h is None else u + grid.inverse(h * (dt * p[0]).astype(h.dtype))
+                 for u, h, p in zip(fields, hats, phis)]
+        a = replace(state, X=stage[0], eta=stage[1], t=state.t + dt)
+        r1 = self._rates(a, *self.model.driving_forces(a, grid))
+        new, err = [], jnp.asarray(0.0, state.X.dtype)
+        for u, ua, ha, rb, s, p in zip(fields, stage, hats, r1, symbols, phis):
+            if ha is None:
+                new.append(u)
+                continue
+            # dt phi2 [r(a) - r(u) - L (a - u)] with a - u = dt phi1 r(u), i.e. in T space
+            # dt phi2 [r(a)^ - e^z r(u)^]  (1 + z phi1 = e^z)
+            z = dt * s
+            correction = grid.inverse((dt * p[1]).astype(ha.dtype) * (grid.forward(rb) - (1.0 + z * p[0]).astype(ha.dtype) * ha))
+            new.append(ua + correction)
+            err = jnp.maximum(err, jnp.max(jnp.abs(correction)))
+        return state.advanced(new[0], new[1], dt), err
+
+    def step(self, state, dt):
+        return self.step_with_error(state, dt)[0]
+
+
+__all__ = ["ExponentialRK2", "phi_functions"]
