@@ -11,9 +11,12 @@ microstructure, so this is the delithiation/lithiation ratio of the cycle it con
 
 One JSON per grain size goes to ``<out>/network_reversibility/``; ``--report`` gathers them into
 ``<out>/network_reversibility.{json,md}``. Runs of different sizes can go in parallel
-processes (``--sizes``).
+processes (``--sizes``). Every output also writes a checkpoint of the state and the record so
+far under ``--checkpoints`` (default ``runs/network_reversibility/``); ``--resume`` continues
+each size from its latest one (same deck and overrides), so a run cut short loses at most one
+output interval.
 
-    python benchmarks/network_reversibility.py [--sizes 4.877,1.607] [--set KEY=VALUE ...]
+    python benchmarks/network_reversibility.py [--sizes 4.877,1.607] [--set KEY=VALUE ...] [--resume]
     python benchmarks/network_reversibility.py --report
 """
 
@@ -31,6 +34,7 @@ import jax
 import phasefield  # noqa: F401  (float64)
 from phasefield.constants import FARADAY
 from phasefield.deck import load_deck
+from phasefield.io.checkpoint import load_latest_checkpoint, save_checkpoint
 from phasefield.run import advance_to
 from phasefield.setup import build
 
@@ -39,9 +43,11 @@ SIZES = {4.877: "pure Al", 2.783: "Li0.25Al", 2.326: "Li0.5Al", 1.607: "Li0.75Al
 
 
 def run_one(deck: str, grain_size: float, overrides: list[str], t_max: float, dt_out: float, wall_max: float,
-            save=lambda result: None):
+            save=lambda result: None, checkpoints: Path | None = None, resume: bool = False):
     """Delithiate the network of one grain size; ``save(result)`` gets the result so far after
-    every output, so a run cut short still leaves its record (``ended_by = "running"``)."""
+    every output, so a run cut short still leaves its record (``ended_by = "running"``). With
+    ``checkpoints`` the state and the rows are saved there after every output; ``resume``
+    continues from the latest (wall time and steps then add up over the pieces)."""
     cfg = load_deck(deck, [f'grains.grain_size="{grain_size} um"', *overrides])
     sim = build(cfg)
     stepper, grid = sim.stepper, sim.grid
@@ -50,7 +56,15 @@ def run_one(deck: str, grain_size: float, overrides: list[str], t_max: float, dt
     to_mAh_cm2 = 1e-6 / float(energy.molar_volume) * FARADAY / 3.6e4 / float(model.domain.face_area)
     held = float(grid.integrate(model.conserved(sim.state))) * to_mAh_cm2
     rows, state, wall0, steps, rejected = [], sim.state, time.perf_counter(), 0, 0
-
+    if resume and checkpoints is not None:
+        found = load_latest_checkpoint(checkpoints, like=sim.state)
+        if found is not None:
+            state, extra = found
+            if extra["overrides"] != overrides or extra["deck"] != str(deck):
+                raise SystemExit(f"{checkpoints} holds a run of {extra['deck']} with {extra['overrides']}")
+            rows, steps, rejected = extra["rows"], extra["steps"], extra["rejected"]
+            wall0 -= rows[-1]["wall_s"]
+            print(grain_size, f"resumed at t = {float(state.t):g} s, step {steps}", flush=True)
     def record(s):
         r = sim.observe(s)
         row = {"t_s": float(s.t), "voltage_V": r["voltage_V"], "capacity_mAh_per_cm2": r["capacity_mAh_per_cm2"],
@@ -73,8 +87,9 @@ def run_one(deck: str, grain_size: float, overrides: list[str], t_max: float, dt
             "wall_s": time.perf_counter() - wall0, "rows": rows,
         }
 
-    record(state)
-    t, reason = 0.0, "t_max"
+    if not rows:
+        record(state)
+    t, reason = float(state.t), "t_max"
     while t < t_max:
         t = min(t + dt_out, t_max)
         state, stats = advance_to(stepper, state, t, max_steps=200_000)
@@ -82,6 +97,9 @@ def run_one(deck: str, grain_size: float, overrides: list[str], t_max: float, dt
         rejected += int(stats.rejected)
         record(state)
         save(result("running"))
+        if checkpoints is not None:
+            save_checkpoint(checkpoints, state, extra={"deck": str(deck), "overrides": overrides, "rows": rows,
+                                                       "steps": steps, "rejected": rejected}, keep=2)
         if bool(stepper.stopped(state)):
             reason = "cut-off"
             break
@@ -130,6 +148,9 @@ def main(argv=None):
     ap.add_argument("--dt-out", type=float, default=50.0, help="output interval (s)")
     ap.add_argument("--wall-max", type=float, default=3600.0, help="stop a run after this wall time (s)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks/results"))
+    ap.add_argument("--checkpoints", default=str(ROOT / "runs/network_reversibility"),
+                    help="directory for the per-size restart files")
+    ap.add_argument("--resume", action="store_true", help="continue each size from its latest checkpoint")
     ap.add_argument("--report", action="store_true", help="only gather the per-size JSONs into the report")
     args = ap.parse_args(argv)
     out = Path(args.out)
@@ -145,7 +166,8 @@ def main(argv=None):
             result["meta"] = {**meta, "load_average": os.getloadavg()}
             path.write_text(json.dumps(result, indent=1))
 
-        save(run_one(args.deck, size, args.set, args.t_max, args.dt_out, args.wall_max, save))
+        save(run_one(args.deck, size, args.set, args.t_max, args.dt_out, args.wall_max, save,
+                     Path(args.checkpoints) / f"grain_{size:g}um", args.resume))
     report(out)
 
 
