@@ -1,0 +1,41 @@
+"""``benchmarks/network_reversibility.py`` continues a delithiation from its checkpoint to the
+same result as an uninterrupted run (reduced network of ``test_cli``: 24 x 24 cells of 0.5 um)."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REDUCED = ["grid.shape=[24,24]", "grid.spacing=\"0.5 um\"", "geometry.radius_mean=\"1.4 um\"",
+           "geometry.radius_std=\"0.1 um\"", "energy.delta=\"1.5 um\"", "geometry.electrolyte_gap=\"1.5 um\"",
+           "grains.alpha_layer=\"0.5 um\""]
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("bench_network", ROOT / "benchmarks" / "network_reversibility.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_resumed_run_matches_an_uninterrupted_one(tmp_path):
+    bench = _bench()
+    deck = str(ROOT / "inputs" / "lial_network_2d.toml")
+    whole = bench.run_one(deck, 1.5, REDUCED, t_max=0.01, dt_out=0.005, wall_max=600.0,
+                          checkpoints=tmp_path / "a")
+    first = bench.run_one(deck, 1.5, REDUCED, t_max=0.005, dt_out=0.005, wall_max=600.0,
+                          checkpoints=tmp_path / "b")
+    assert first["t_end_s"] == pytest.approx(0.005)
+    rest = bench.run_one(deck, 1.5, REDUCED, t_max=0.01, dt_out=0.005, wall_max=600.0,
+                         checkpoints=tmp_path / "b", resume=True)
+    assert whole["ended_by"] == rest["ended_by"] == "t_max"
+    assert [r["t_s"] for r in rest["rows"]] == [r["t_s"] for r in whole["rows"]] == pytest.approx([0, 0.005, 0.01])
+    assert rest["steps"] == whole["steps"] > first["steps"] > 0
+    for key in ("voltage_V", "capacity_mAh_per_cm2", "beta_fraction"):
+        assert rest["rows"][-1][key] == whole["rows"][-1][key]
+    assert rest["delithiated_mAh_per_cm2"] > 0
+    # a checkpoint of another set-up is refused
+    with pytest.raises(SystemExit, match="holds a run"):
+        bench.run_one(deck, 1.5, [*REDUCED, "electrochemistry.current=\"-2 mA/cm^2\""], t_max=0.03,
+                      dt_out=0.005, wall_max=600.0, checkpoints=tmp_path / "b", resume=True)
