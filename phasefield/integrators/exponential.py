@@ -11,7 +11,7 @@ With ``z = dt L`` and ``phi1(z) = (e^z - 1)/z``, ``phi2(z) = (e^z - 1 - z)/z^2``
     a       = u^n + dt phi1(z) r(u^n)                              (exponential Euler, ETD1)
     u^{n+1} = a + dt phi2(z) [r(a) - r(u^n) - L (a - u^n)]          (ETDRK2)
 
-both applied as multipliers in T space (``Grid.filter``). The linear part is integrated
+both applied as multipliers in T space (``Grid.forward`` / ``Grid.inverse``). The linear part is integrated
 exactly, so the stiff biharmonic modes need no step restriction; the nonlinear part is second
 order. The zero mode has ``phi1 = 1, phi2 = 1/2`` and the rate of a conserved field has zero
 mean, so the mean of X changes only by round-off (and by the sources' integral).
@@ -102,7 +102,8 @@ class ExponentialRK2:
             # dt phi2 [r(a) - r(u) - L (a - u)] with a - u = dt phi1 r(u), i.e. in T space
             # dt phi2 [r(a)^ - e^z r(u)^]  (1 + z phi1 = e^z)
             z = dt * s
-            correction = grid.inverse((dt * p[1]).astype(ha.dtype) * (grid.forward(rb) - (1.0 + z * p[0]).astype(ha.dtype) * ha))
+            growth = (1.0 + z * p[0]).astype(ha.dtype)
+            correction = grid.inverse((dt * p[1]).astype(ha.dtype) * (grid.forward(rb) - growth * ha))
             new.append(ua + correction)
             err = jnp.maximum(err, jnp.max(jnp.abs(correction)))
         return state.advanced(new[0], new[1], dt), err
