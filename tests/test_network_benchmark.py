@@ -5,11 +5,11 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+from test_cli import REDUCED as CLI_REDUCED
 
 ROOT = Path(__file__).resolve().parents[1]
-REDUCED = ["grid.shape=[24,24]", "grid.spacing=\"0.5 um\"", "geometry.radius_mean=\"1.4 um\"",
-           "geometry.radius_std=\"0.1 um\"", "energy.delta=\"1.5 um\"", "geometry.electrolyte_gap=\"1.5 um\"",
-           "grains.alpha_layer=\"0.5 um\""]
+# the reduced network of the CLI test, without its run length and output count
+REDUCED = [o for o in CLI_REDUCED["lial_network_2d"] if not o.startswith(("run.", "output."))]
 
 
 def _bench():
