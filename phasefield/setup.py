@@ -91,12 +91,13 @@ def _lial_physics(config: RunConfig, grid: Grid, dtype):
     return energy, mobility
 
 
-def _integrator(config: RunConfig, model, grid: Grid, stiff_default: bool):
+def _integrator(config: RunConfig, model, grid: Grid, stiff_default: bool, state=None):
     """The [integrator] scheme: ``auto`` is ROS2 for Li-Al physics (stiff beta branch and the
     1e10 mobility contrast, where the stabilised step is inaccurate at any practical
     tolerance; see phasefield/integrators/rosenbrock.py) and the semi-implicit Fourier step
     otherwise; ``etdrk2`` the second-order exponential step for constant-mobility problems
-    (phasefield/integrators/exponential.py)."""
+    (phasefield/integrators/exponential.py), holding its multipliers for steps of ``dt_max``
+    when the deck sets one (``state`` gives their shapes)."""
     integ = config["integrator"]
     scheme = integ["scheme"]
     if scheme == "auto":
@@ -108,7 +109,10 @@ def _integrator(config: RunConfig, model, grid: Grid, stiff_default: bool):
             raise DeckError("integrator.scheme", "\"etdrk2\" needs a constant mobility and no smoothed-boundary "
                             "domain (it integrates the linear operator exactly in Fourier space); use "
                             "\"rosenbrock\" or \"auto\" for this problem")
-        return ExponentialRK2(model, grid)
+        etd = ExponentialRK2(model, grid)
+        if integ["dt_max"] is not None and state is not None:
+            etd = etd.with_step(integ["dt_max"], state)
+        return etd
     return SemiImplicit(model, grid)
 
 
@@ -393,7 +397,7 @@ def _build(config: RunConfig) -> Simulation:
     from phasefield._pytree import replace
 
     state = replace(state, dt=jnp.asarray(dt0, dtype))
-    stepper = AdaptiveStepper(_integrator(config, model, grid, config.problem != "pfhub1"), _controller(config, bounds))
+    stepper = AdaptiveStepper(_integrator(config, model, grid, config.problem != "pfhub1", state), _controller(config, bounds))
     out = config["output"]
     times = _output_times(run["t_end"], out["count"], out["spacing"], 100 * dt0)
     fields = _selected_fields(config, field_makers)

@@ -121,3 +121,27 @@ def test_deck_refuses_etdrk2_for_variable_mobility():
         build(load_deck(ROOT / "inputs/lial_reaction_2d.toml", ['integrator.scheme="etdrk2"']))
     sim = build(load_deck(ROOT / "inputs/pfhub1a.toml", ['integrator.scheme="etdrk2"']))
     assert isinstance(sim.stepper.integrator, ExponentialRK2)
+
+
+@pytest.mark.parametrize("problem", ["cahn_hilliard", "pfhub7"])
+def test_cached_multipliers_give_the_uncached_step(problem):
+    """``with_step(dt)`` only stores phi1, phi2: a step of that dt and a step of any other dt
+    agree with the uncached integrator to round-off, for X and for eta."""
+    grid, model, state = _ch_problem("periodic") if problem == "cahn_hilliard" else pfhub7_problem(16)
+    plain = ExponentialRK2(model, grid)
+    cached = plain.with_step(0.01, state)
+    assert cached.dt_cached == 0.01 and any(p is not None for p in cached.phis_cached)
+    step = jax.jit(lambda integ, s, h: integ.step_with_error(s, h))
+    for dt in (0.01, 0.004):
+        (a, ea), (b, eb) = step(plain, state, jnp.asarray(dt)), step(cached, state, jnp.asarray(dt))
+        field = (lambda s: s.X) if problem == "cahn_hilliard" else (lambda s: s.eta)
+        assert float(jnp.max(jnp.abs(field(a) - field(state)))) > 1e-6  # the step does something
+        np.testing.assert_allclose(np.asarray(field(b)), np.asarray(field(a)), rtol=0, atol=1e-14)
+        assert abs(float(ea) - float(eb)) <= 1e-14
+
+
+def test_deck_caches_multipliers_at_dt_max():
+    sim = build(load_deck(ROOT / "inputs/pfhub1a.toml", ['integrator.scheme="etdrk2"', "integrator.dt_max=0.15"]))
+    assert float(sim.stepper.integrator.dt_cached) == 0.15
+    sim = build(load_deck(ROOT / "inputs/pfhub1a.toml", ['integrator.scheme="etdrk2"']))
+    assert sim.stepper.integrator.dt_cached is None

@@ -27,6 +27,11 @@ reference), and a ``dt_max`` is the reliable limit for slow, path-dependent quan
 (PFHub 1a's F(1000): benchmarks/results/fipy_speed.md). The second-order solution is propagated (local
 extrapolation).
 
+Cached multipliers: ``with_step(dt, state)`` returns a copy holding phi1 and phi2 of one step
+size; a step of exactly that size reuses them (``lax.cond`` on ``dt == dt_cached``) instead of
+evaluating ``expm1`` and the series on every mode. Fixed-step runs, and adaptive runs whose
+steps sit at ``dt_max``, then pay only for the transforms and the rates.
+
 Applies only where the Cahn-Hilliard operator commutes with T (``model.constant_kinetics``:
 constant mobility, no smoothed-boundary domain); variable-mobility Li-Al problems use the
 ROS2 step (``phasefield.integrators.rosenbrock``).
@@ -37,6 +42,7 @@ from __future__ import annotations
 import math
 
 import jax.numpy as jnp
+from jax import lax
 
 from phasefield._pytree import pytree, replace, static
 from phasefield.grid import Grid
@@ -60,10 +66,40 @@ def phi_functions(z):
 
 @pytree
 class ExponentialRK2:
-    """``step(state, dt) -> state`` and ``step_with_error`` (module docstring)."""
+    """``step(state, dt) -> state`` and ``step_with_error`` (module docstring).
+
+    ``dt_cached`` and ``phis_cached`` are set by ``with_step`` (None otherwise)."""
 
     model: object
     grid: Grid = static()
+    dt_cached: object = None
+    phis_cached: object = None
+
+    def _check(self):
+        if self.model.evolves_X and not self.model.constant_kinetics:
+            raise ValueError("ExponentialRK2 needs a constant-coefficient Cahn-Hilliard operator (constant "
+                             "mobility, no smoothed-boundary domain); use Rosenbrock2 for variable mobility")
+
+    def _symbols(self, state):
+        lam = self.grid.laplacian_eigenvalues(dtype=state.X.dtype)
+        return self.model.symbols(state, self.grid, lam)
+
+    def with_step(self, dt, state) -> "ExponentialRK2":
+        """A copy that holds ``(phi1, phi2)`` of ``dt * L`` for every evolving field; ``state``
+        gives the shapes and dtype (the symbols of a constant-coefficient model do not depend
+        on its values)."""
+        self._check()
+        dt = jnp.asarray(dt, state.X.dtype)
+        phis = tuple(None if s is None else phi_functions(dt * s) for s in self._symbols(state))
+        return replace(self, dt_cached=dt, phis_cached=phis)
+
+    def _phis(self, symbols, dt):
+        def fresh():
+            return tuple(None if s is None else phi_functions(dt * s) for s in symbols)
+
+        if self.phis_cached is None:
+            return fresh()
+        return lax.cond(dt == self.dt_cached, lambda: self.phis_cached, fresh)
 
     def _rates(self, state, mu, force):
         """``(r_X, r_eta)``: the full rates at ``state`` (None for frozen fields)."""
@@ -80,15 +116,12 @@ class ExponentialRK2:
 
     def step_with_error(self, state, dt):
         """One ETDRK2 step and the max-norm difference to its embedded ETD1 step."""
-        if self.model.evolves_X and not self.model.constant_kinetics:
-            raise ValueError("ExponentialRK2 needs a constant-coefficient Cahn-Hilliard operator (constant "
-                             "mobility, no smoothed-boundary domain); use Rosenbrock2 for variable mobility")
+        self._check()
         grid = self.grid
-        lam = grid.laplacian_eigenvalues(dtype=state.X.dtype)
-        symbols = self.model.symbols(state, grid, lam)
+        symbols = self._symbols(state)
         r0 = self._rates(state, *self.model.driving_forces(state, grid))
         fields = (state.X, state.eta)
-        phis = [None if s is None else phi_functions(dt * s) for s in symbols]
+        phis = self._phis(symbols, dt)
         hats = [None if r is None else grid.forward(r) for r in r0]
         stage = [u if h is None else u + grid.inverse(h * (dt * p[0]).astype(h.dtype))
                  for u, h, p in zip(fields, hats, phis)]
