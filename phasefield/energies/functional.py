@@ -79,6 +79,10 @@ class FreeEnergy:
         inv = 1.0 / grid.cell_volume if psi is None else 1.0 / (grid.cell_volume * psi)
         return dX * inv, (None if deta is None else deta * inv)
 
+    def local_chemical_potential(self, X):
+        """``f'(X)``: the chemical potential without its gradient term, by autodiff."""
+        return jax.grad(lambda x: jnp.sum(self.chemical.density(x)))(X)
+
     def chemical_potential(self, X, grid: Grid, psi=None):
         return self.derivatives(X, None, grid, psi)[0]
 

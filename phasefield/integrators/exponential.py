@@ -11,7 +11,11 @@ With ``z = dt L`` and ``phi1(z) = (e^z - 1)/z``, ``phi2(z) = (e^z - 1 - z)/z^2``
     a       = u^n + dt phi1(z) r(u^n)                              (exponential Euler, ETD1)
     u^{n+1} = a + dt phi2(z) [r(a) - r(u^n) - L (a - u^n)]          (ETDRK2)
 
-both applied as multipliers in T space (``Grid.forward`` / ``Grid.inverse``). The linear part is integrated
+both applied as multipliers in T space (``Grid.forward`` / ``Grid.inverse``). The Cahn-Hilliard
+rate is formed in T space, ``T[r_X] = -M lam (T[f'(X)] + kappa lam T[X])``
+(``PhaseFieldModel.transformed_conserved_rate``; the finite-volume Laplacian is diagonal there),
+and the stage is kept in T space, so a step costs five transforms and two evaluations of
+``f'`` and no stencils. The linear part is integrated
 exactly, so the stiff biharmonic modes need no step restriction; the nonlinear part is second
 order. The zero mode has ``phi1 = 1, phi2 = 1/2`` and the rate of a conserved field has zero
 mean, so the mean of X changes only by round-off (and by the sources' integral).
@@ -76,7 +80,7 @@ class ExponentialRK2:
     phis_cached: object = None
 
     def _check(self):
-        if self.model.evolves_X and not self.model.constant_kinetics:
+        if self.model.evolves_X and (not self.model.constant_kinetics or self.model.kinetics is not None):
             raise ValueError("ExponentialRK2 needs a constant-coefficient Cahn-Hilliard operator (constant "
                              "mobility, no smoothed-boundary domain); use Rosenbrock2 for variable mobility")
 
@@ -101,45 +105,59 @@ class ExponentialRK2:
             return fresh()
         return lax.cond(dt == self.dt_cached, lambda: self.phis_cached, fresh)
 
-    def _rates(self, state, mu, force):
-        """``(r_X, r_eta)``: the full rates at ``state`` (None for frozen fields)."""
-        m = self.model
-        s_X, s_eta = m.sources(state, self.grid, mu)
+    def _transformed_rates(self, state, X_hat, lam):
+        """``(T[r_X], T[r_eta])`` at ``state`` (None for frozen fields); X's from the model's
+        stencil-free transformed rate, given ``X_hat = T[X]``."""
+        m, grid = self.model, self.grid
+        s_X, s_eta = m.sources(state, grid, None)  # no electrochemistry without a domain
         r_X = r_eta = None
         if m.evolves_X:
-            r_X = m.conserved_rate(state, mu, self.grid)
-            r_X = r_X if s_X is None else r_X + s_X
+            r_X = m.transformed_conserved_rate(state.X, X_hat, grid, lam)
+            r_X = r_X if s_X is None else r_X + grid.forward(s_X)
         if m.evolves_eta:
-            r_eta = m.nonconserved_rate(state, force)
-            r_eta = r_eta if s_eta is None else r_eta + s_eta
+            r = m.nonconserved_rate(state, m.driving_forces(state, grid)[1])
+            r_eta = grid.forward(r if s_eta is None else r + s_eta)
         return r_X, r_eta
 
     def step_with_error(self, state, dt):
         """One ETDRK2 step and the max-norm difference to its embedded ETD1 step."""
         self._check()
         grid = self.grid
-        symbols = self._symbols(state)
-        r0 = self._rates(state, *self.model.driving_forces(state, grid))
-        fields = (state.X, state.eta)
-        phis = self._phis(symbols, dt)
-        hats = [None if r is None else grid.forward(r) for r in r0]
-        stage = [u if h is None else u + grid.inverse(h * (dt * p[0]).astype(h.dtype))
-                 for u, h, p in zip(fields, hats, phis)]
-        a = replace(state, X=stage[0], eta=stage[1], t=state.t + dt)
-        r1 = self._rates(a, *self.model.driving_forces(a, grid))
-        new, err = [], jnp.asarray(0.0, state.X.dtype)
-        for u, ua, ha, rb, s, p in zip(fields, stage, hats, r1, symbols, phis):
-            if ha is None:
-                new.append(u)
-                continue
-            # dt phi2 [r(a) - r(u) - L (a - u)] with a - u = dt phi1 r(u), i.e. in T space
-            # dt phi2 [r(a)^ - e^z r(u)^]  (1 + z phi1 = e^z)
-            z = dt * s
-            growth = (1.0 + z * p[0]).astype(ha.dtype)
-            correction = grid.inverse((dt * p[1]).astype(ha.dtype) * (grid.forward(rb) - growth * ha))
-            new.append(ua + correction)
-            err = jnp.maximum(err, jnp.max(jnp.abs(correction)))
-        return state.advanced(new[0], new[1], dt), err
+        lam = grid.laplacian_eigenvalues(dtype=state.X.dtype)
+        symbols = self.model.symbols(state, grid, lam)
+        p_X, p_eta = self._phis(symbols, dt)
+        X_hat = grid.forward(state.X) if self.model.evolves_X else None
+        r0_X, r0_eta = self._transformed_rates(state, X_hat, lam)
+
+        def cast(v, like):
+            return v.astype(like.dtype)
+
+        # exponential Euler stage a (X kept in T space too: the second rate needs T[a])
+        a_hat = a_X = a_eta = None
+        if r0_X is not None:
+            a_hat = X_hat + cast(dt * p_X[0], r0_X) * r0_X
+            a_X = grid.inverse(a_hat)
+        if r0_eta is not None:
+            a_eta = state.eta + grid.inverse(cast(dt * p_eta[0], r0_eta) * r0_eta)
+        a = replace(state, X=state.X if a_X is None else a_X, eta=state.eta if a_eta is None else a_eta,
+                    t=state.t + dt)
+        r1_X, r1_eta = self._transformed_rates(a, a_hat, lam)
+
+        # u^{n+1} = a + dt phi2 [r(a) - r(u) - L (a - u)], with a - u = dt phi1 r(u), i.e. in T
+        # space dt phi2 [r(a)^ - e^z r(u)^]  (1 + z phi1 = e^z)
+        def correction(r0, r1, s, p):
+            growth = cast(1.0 + dt * s * p[0], r0)
+            return cast(dt * p[1], r0) * (r1 - growth * r0)
+
+        X, eta, err = state.X, state.eta, jnp.asarray(0.0, state.X.dtype)
+        if r0_X is not None:
+            X = grid.inverse(a_hat + correction(r0_X, r1_X, symbols[0], p_X))
+            err = jnp.maximum(err, jnp.max(jnp.abs(X - a_X)))
+        if r0_eta is not None:
+            c = grid.inverse(correction(r0_eta, r1_eta, symbols[1], p_eta))
+            eta = a_eta + c
+            err = jnp.maximum(err, jnp.max(jnp.abs(c)))
+        return state.advanced(X, eta, dt), err
 
     def step(self, state, dt):
         return self.step_with_error(state, dt)[0]

@@ -131,6 +131,18 @@ class PhaseFieldModel:
         V_eq = self.energy.chemical.voltage(mu)
         return self.domain.surface * self.kinetics.li_flux(self.kinetics.current(phi, V_eq, state.X))
 
+    def transformed_conserved_rate(self, X, X_hat, grid: Grid, lam):
+        """``T[div(M grad mu)]`` for constant kinetics, from X and its transform
+        ``X_hat = T[X]``: ``-M lam (T[f'(X)] + kappa lam X_hat)``. The finite-volume Laplacian
+        is diagonal in T with eigenvalues ``-lam``, so this is ``T`` of ``conserved_rate``
+        (to round-off) without its stencils: one transform instead of the Laplacians of X and
+        mu and the transform of their result."""
+        if not self.constant_kinetics:
+            raise ValueError("transformed_conserved_rate needs constant kinetics (constant mobility, no domain)")
+        f_hat = grid.forward(self.energy.local_chemical_potential(X))
+        M = self.mobility.M
+        return (-M * lam).astype(f_hat.dtype) * (f_hat + (self.energy.kappa * lam).astype(f_hat.dtype) * X_hat)
+
     def nonconserved_rate(self, state, force):
         return allen_cahn_rate(force, self.L)
 
