@@ -15,9 +15,8 @@ both applied as multipliers in T space (``Grid.forward`` / ``Grid.inverse``). Th
 rate is formed in T space, ``T[r_X] = -M lam (T[f'(X)] + kappa lam T[X])``
 (``PhaseFieldModel.transformed_conserved_rate``; the finite-volume Laplacian is diagonal there),
 and the stage is kept in T space, so a step costs five transforms and two evaluations of
-``f'`` and no stencils. The linear part is integrated
-exactly, so the stiff biharmonic modes need no step restriction; the nonlinear part is second
-order. The zero mode has ``phi1 = 1, phi2 = 1/2`` and the rate of a conserved field has zero
+``f'`` and no stencils. The linear part is integrated exactly, so the stiff biharmonic modes
+need no step restriction; the nonlinear part is second order. The zero mode has ``phi1 = 1, phi2 = 1/2`` and the rate of a conserved field has zero
 mean, so the mean of X changes only by round-off (and by the sources' integral).
 
 Error estimate: ``e = max |u^{n+1} - a|``, the difference between the embedded first-order
