@@ -16,7 +16,8 @@ rate is formed in T space, ``T[r_X] = -M lam (T[f'(X)] + kappa lam T[X])``
 (``PhaseFieldModel.transformed_conserved_rate``; the finite-volume Laplacian is diagonal there),
 and the stage is kept in T space, so a step costs five transforms and two evaluations of
 ``f'`` and no stencils. The linear part is integrated exactly, so the stiff biharmonic modes
-need no step restriction; the nonlinear part is second order. The zero mode has ``phi1 = 1, phi2 = 1/2`` and the rate of a conserved field has zero
+need no step restriction; the nonlinear part is second order. The zero mode has
+``phi1 = 1, phi2 = 1/2`` and the rate of a conserved field has zero
 mean, so the mean of X changes only by round-off (and by the sources' integral).
 
 Error estimate: ``e = max |u^{n+1} - a|``, the difference between the embedded first-order
@@ -67,6 +68,11 @@ def phi_functions(z):
     return phi1, jnp.where(small, series, (phi1 - 1.0) / jnp.where(small, 1.0, z))
 
 
+def _multipliers(symbols, dt):
+    """``(phi1, phi2)`` of ``dt * s`` per field symbol (None for frozen fields)."""
+    return tuple(None if s is None else phi_functions(dt * s) for s in symbols)
+
+
 @pytree
 class ExponentialRK2:
     """``step(state, dt) -> state`` and ``step_with_error`` (module docstring).
@@ -93,16 +99,12 @@ class ExponentialRK2:
         on its values)."""
         self._check()
         dt = jnp.asarray(dt, state.X.dtype)
-        phis = tuple(None if s is None else phi_functions(dt * s) for s in self._symbols(state))
-        return replace(self, dt_cached=dt, phis_cached=phis)
+        return replace(self, dt_cached=dt, phis_cached=_multipliers(self._symbols(state), dt))
 
     def _phis(self, symbols, dt):
-        def fresh():
-            return tuple(None if s is None else phi_functions(dt * s) for s in symbols)
-
         if self.phis_cached is None:
-            return fresh()
-        return lax.cond(dt == self.dt_cached, lambda: self.phis_cached, fresh)
+            return _multipliers(symbols, dt)
+        return lax.cond(dt == self.dt_cached, lambda: self.phis_cached, lambda: _multipliers(symbols, dt))
 
     def _transformed_rates(self, state, X_hat, lam):
         """``(T[r_X], T[r_eta])`` at ``state`` (None for frozen fields); X's from the model's
