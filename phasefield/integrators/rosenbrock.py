@@ -70,6 +70,21 @@ from phasefield.integrators.krylov import gmres
 GAMMA = 1.0 + 1.0 / math.sqrt(2.0)
 
 
+def conservation_correction(model, residual, X):
+    """The correction that removes the psi-weighted sum of a stage's ``residual``.
+
+    Transport sums to zero and a galvanostatic current is fixed, so ``sum psi W(c) = sum psi
+    c`` and the corrected stage carries exactly ``sum psi b`` (Li conserved whatever the
+    solver tolerance). Without a domain c is a constant; with one it is spread over the
+    active cells in proportion to ``X (1 - X)``, so that a cell emptied of Li (X ~ 1e-12 at a
+    delithiated surface) is not pushed below X = 0 by it; cells a domain has cut off stay
+    frozen."""
+    if model.psi is None:
+        return jnp.mean(residual)
+    room = model.active * (jnp.clip(X * (1.0 - X), 0.0, 0.25) + 1e-30)  # 1e-30: never all zero
+    return room * jnp.sum(model.psi * model.active * residual) / jnp.sum(model.psi * room)
+
+
 @pytree
 class Rosenbrock2:
     """``step_with_error(state, dt) -> (state, e)`` for a ``PhaseFieldModel``.
@@ -146,18 +161,7 @@ class Rosenbrock2:
             return x, info.converged
 
         k, converged = lax.custom_linear_solve(W, b, solve, transpose_solve, has_aux=True)
-        model = self.model
-        # remove the psi-weighted sum of the residual with a correction c: transport sums to
-        # zero and a galvanostatic current is fixed, so sum psi W(c) = sum psi c and the stage
-        # carries exactly sum psi b (Li conserved whatever the solver tolerance). Without a
-        # domain c is a constant; with one it is spread over the active cells in proportion
-        # to X (1 - X), so that a cell emptied of Li (X ~ 1e-12 at a delithiated surface) is
-        # not pushed below X = 0 by it; cells a domain has cut off stay frozen
-        if model.psi is None:
-            return k + jnp.mean(b - W(k)), converged
-        room = model.active * (jnp.clip(X * (1.0 - X), 0.0, 0.25) + 1e-30)  # 1e-30: never all zero
-        k = k + room * jnp.sum(model.psi * model.active * (b - W(k))) / jnp.sum(model.psi * room)
-        return k, converged
+        return k + conservation_correction(self.model, b - W(k), X), converged
 
     # -- eta -----------------------------------------------------------------------------
     def _eta_solver(self, state, dt):
@@ -218,4 +222,4 @@ class Rosenbrock2:
         return self.step_with_error(state, dt)[0]
 
 
-__all__ = ["Rosenbrock2", "GAMMA"]
+__all__ = ["Rosenbrock2", "GAMMA", "conservation_correction"]

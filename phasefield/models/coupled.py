@@ -24,13 +24,14 @@ import jax.numpy as jnp
 from phasefield._pytree import pytree, static
 from phasefield.energies.functional import FreeEnergy
 from phasefield.grid import Grid
+from phasefield.models.electrode import ElectrodeMethods
 from phasefield.models.allen_cahn import allen_cahn_rate, allen_cahn_symbol
 from phasefield.mobility import ConstantMobility
 from phasefield.models.cahn_hilliard import cahn_hilliard_rate, cahn_hilliard_symbol
 
 
 @pytree
-class PhaseFieldModel:
+class PhaseFieldModel(ElectrodeMethods):
     """Cahn-Hilliard for X, Allen-Cahn for eta, or both.
 
     Attributes:
@@ -75,61 +76,18 @@ class PhaseFieldModel:
         so it commutes with Fourier multipliers (integrators may then skip symmetrisation)."""
         return isinstance(self.mobility, ConstantMobility) and self.domain is None
 
-    @property
-    def psi(self):
-        return None if self.domain is None else self.domain.psi
-
-    def face_psi(self, grid: Grid):
-        """psi on the faces (zero beside inactive cells), ``None`` without a domain."""
-        return None if self.domain is None else self.domain.face_weights(grid)
-
-    @property
-    def active(self):
-        """1 in cells that evolve, 0 in cells a domain has cut off; ``None`` without a domain."""
-        return None if self.domain is None else self.domain.active
-
     def driving_forces(self, state, grid: Grid):
         """``(mu, dF/deta)``: variational derivatives of the free energy (autodiff)."""
         return self.energy.derivatives(state.X, state.eta if self.evolves_eta else None, grid, self.psi,
                                        self.face_psi(grid))
 
-    def conserved(self, state):
-        """The conserved amount per cell volume: ``X``, or ``psi X`` with a domain."""
-        return state.X if self.domain is None else self.domain.psi * state.X
-
-    def from_conserved(self, U):
-        return U if self.domain is None else U / self.domain.psi
-
     def conserved_rate(self, state, mu, grid: Grid):
         """``div(M(X, eta) grad mu)`` (``div(psi M grad mu)`` with a domain), no source."""
         return cahn_hilliard_rate(mu, self.log_mobility(state), grid, self.psi, self.face_psi(grid))
 
-    def electrode_potential(self, state, grid: Grid, mu=None):
-        """phi (V vs Li/Li+) from the control and the surface equilibrium potentials."""
-        from phasefield.electrochem import solve_potential
-
-        if mu is None:
-            mu = self.driving_forces(state, grid)[0]
-        V_eq = self.energy.chemical.voltage(mu)
-        d = self.domain
-        return solve_potential(self.kinetics, self.control, V_eq, d.surface, d.face_area, grid.cell_volume,
-                               state.X)
-
-    def stop_event(self, state, grid: Grid):
-        """True once the electrode potential has left the galvanostatic control's cut-off
-        window ``[v_min, v_max]`` (a voltage cut-off); False without such a control."""
-        from phasefield.electrochem import Galvanostatic
-
-        if self.kinetics is None or not isinstance(self.control, Galvanostatic):
-            return jnp.asarray(False)
-        phi = self.electrode_potential(state, grid)
-        return (phi < self.control.v_min) | (phi > self.control.v_max)
-
-    def electrochemical_source(self, state, grid: Grid, mu):
-        """``surface * j``: Li entering the solid through the electrolyte contact (U per time)."""
-        phi = self.electrode_potential(state, grid, mu)
-        V_eq = self.energy.chemical.voltage(mu)
-        return self.domain.surface * self.kinetics.li_flux(self.kinetics.current(phi, V_eq, state.X))
+    def equilibrium_voltage(self, mu):
+        """V vs Li/Li+ of the chemical potential ``mu``."""
+        return self.energy.chemical.voltage(mu)
 
     def transformed_conserved_rate(self, X, X_hat, grid: Grid, lam):
         """``T[div(M grad mu)]`` for constant kinetics, from X and its transform
