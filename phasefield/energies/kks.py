@@ -32,16 +32,37 @@ plateau), so a flat interface at the plateau potential is at rest. The gradient 
 ``kappa_phi = 3 sigma delta / 2`` (J/mol, J um^2/mol with sigma in J um/mol) give the
 interface energy sigma and slope width delta (as ``DoubleWell`` with dX = 1).
 
-Not included (yet): the dilute-alpha entropy term and the Li-metal well of the single-field
-energy; the equilibrium potential is the plateau ``V1`` wherever alpha and beta coexist.
+Dilute alpha (``alpha="dilute"``): the parabola keeps V within ``A Xa / F`` (a few mV) of the
+plateau down to X = 0, so a delithiated surface never reaches a 1.5 V cut-off. Li in alpha-Al
+is a dilute solute, and this variant makes alpha the ideal dilute (Henry) solution through
+the same coexistence point:
+
+    f_alpha(X) = s1 (X - Xa) + R T [X ln(X / Xa) - (X - Xa)],   mu_alpha = s1 + R T ln(X / Xa)
+    X_alpha(mu) = Xa exp((mu - s1) / R T),   omega_alpha = -s1 Xa - R T (X_alpha - Xa)
+
+(``V = V1 - (R T / F) ln(X / Xa)``: 1.5 V at ``X = Xa e^-43.6``; curvature ``R T / Xa =
+5.2e4 J/mol`` at Xa, against ``A ~ 5e3`` of the quartic). The split then has no closed form:
+``h X_beta(mu) + (1 - h) X_alpha(mu) = X`` is increasing and convex in mu and is solved per
+cell by Newton's method from above (monotone convergence), with one last Newton step on the
+traced inputs so that derivatives follow the implicit function theorem. X is held at
+``>= 1e-30`` in the solve (as the single-field dilute term does; the stepper rejects X < 0). The density is
+``f = h omega_beta + (1 - h) omega_alpha + mu X + W g(phi)``, so ``df/dX = mu`` and
+``df/dphi = h' (omega_beta - omega_alpha) + W g'`` by autodiff as for the parabolas.
+h is evaluated at phi clipped to [0, 1].
+
+Not included: the Li-metal well of the single-field energy (Li + Al particle mixtures).
 """
 
 from __future__ import annotations
 
 import jax.numpy as jnp
 
-from phasefield._pytree import pytree
-from phasefield.constants import FARADAY
+from jax import lax
+
+from phasefield._pytree import pytree, static
+from phasefield.constants import FARADAY, R_GAS
+
+NEWTON_ITERATIONS = 30
 
 
 def interpolation(phi):
@@ -59,6 +80,8 @@ class TwoPhaseEnergy:
         s1: common-tangent slope ``-F V1`` (J/mol).
         W: phase-field barrier height (J/mol).
         kappa_phi: phase-field gradient coefficient (J um^2 / mol).
+        T: temperature (K) of the dilute alpha phase.
+        alpha: ``"parabola"`` or ``"dilute"`` (module docstring).
     """
 
     Xa: jnp.ndarray
@@ -68,20 +91,59 @@ class TwoPhaseEnergy:
     s1: jnp.ndarray
     W: jnp.ndarray
     kappa_phi: jnp.ndarray
+    T: jnp.ndarray | float = 298.15
+    alpha: str = static("parabola")
 
     @classmethod
-    def from_lial(cls, energy, delta) -> "TwoPhaseEnergy":
-        """The parabolas of a ``LiAlEnergy`` at its coexistence points, its interface energy,
-        and a phase-field interface of slope width ``delta`` (um)."""
+    def from_lial(cls, energy, delta, alpha: str = "parabola", T: float = 298.15) -> "TwoPhaseEnergy":
+        """The phases of a ``LiAlEnergy`` at its coexistence points, its interface energy,
+        and a phase-field interface of slope width ``delta`` (um); ``alpha`` chooses the
+        alpha phase (module docstring), ``T`` (K) its temperature when dilute."""
+        if alpha not in ("parabola", "dilute"):
+            raise ValueError(f"alpha must be 'parabola' or 'dilute'; got {alpha!r}")
         sigma = energy.sigma_molar
         A = 2.0 * energy.W1 * (energy.Xb - energy.Xa) ** 2  # f'' of the quartic at Xa
         return cls(Xa=energy.Xa, Xb=energy.Xb, A=A, B=energy.beta_stiffness, s1=energy.s1,
-                   W=12.0 * sigma / delta, kappa_phi=1.5 * sigma * delta)
+                   W=12.0 * sigma / delta, kappa_phi=1.5 * sigma * delta,
+                   T=jnp.asarray(T, dtype=jnp.asarray(energy.Xa).dtype), alpha=alpha)
 
-    def susceptibility(self, phi):
-        """``chi = dX/dmu`` at fixed phi (mol/J)."""
-        h = interpolation(phi)
+    @property
+    def RT(self):
+        return R_GAS * self.T
+
+    def _h(self, phi):
+        return interpolation(jnp.clip(phi, 0.0, 1.0)) if self.alpha == "dilute" else interpolation(phi)
+
+    def susceptibility(self, phi, mu=None):
+        """``chi = dX/dmu`` at fixed phi (mol/J); the dilute alpha phase needs ``mu``."""
+        h = self._h(phi)
+        if self.alpha == "dilute":
+            return h / self.B + (1.0 - h) * self.phase_compositions(mu)[0] / self.RT
         return h / self.B + (1.0 - h) / self.A
+
+    def _split_residual(self, d, X, h):
+        """``G(d) = h X_beta + (1 - h) X_alpha - X`` at ``mu = s1 + d`` and ``dG/dd``."""
+        Xa_d = self.Xa * jnp.exp(d / self.RT)
+        return h * (self.Xb + d / self.B) + (1.0 - h) * Xa_d - X, h / self.B + (1.0 - h) * Xa_d / self.RT
+
+    def _dilute_potential(self, X, h):
+        """``d = mu - s1`` solving the split (module docstring) for the dilute alpha phase."""
+        tiny = 1e-30
+        X = jnp.maximum(X, tiny)  # X <= 1e-30 is held there, as in the single-field energy
+        # each phase alone holding X bounds d from above: G >= 0 there, and Newton on an
+        # increasing convex G from such a point decreases monotonically to the root
+        d_alpha = self.RT * jnp.log(X / jnp.maximum((1.0 - h) * self.Xa, tiny))
+        d_beta = jnp.where(h > 0, self.B * (X / jnp.where(h > 0, h, 1.0) - self.Xb), jnp.inf)
+        X0, h0 = lax.stop_gradient(X), lax.stop_gradient(h)
+        d0 = lax.stop_gradient(jnp.minimum(d_alpha, d_beta))
+
+        def newton(_, d):
+            G, dG = self._split_residual(d, X0, h0)
+            return d - G / dG
+
+        d = lax.fori_loop(0, NEWTON_ITERATIONS, newton, d0)
+        G, dG = self._split_residual(d, X, h)  # traced: first derivatives of the root
+        return d - G / dG
 
     def _offset(self, phi):
         h = interpolation(phi)
@@ -89,22 +151,34 @@ class TwoPhaseEnergy:
 
     def density(self, X, phi):
         """``f(X, phi)`` in J/mol, the double well of phi included."""
+        if self.alpha == "dilute":
+            h = self._h(phi)
+            mu = self.s1 + self._dilute_potential(X, h)
+            oa, ob = self.grand_potentials(mu)
+            return h * ob + (1.0 - h) * oa + mu * X + self.W * phi**2 * (1.0 - phi) ** 2
         chi = self.susceptibility(phi)
         return (self.s1 * (X - self.Xa) + 0.5 * (X - self._offset(phi)) ** 2 / chi
                 + self.W * phi**2 * (1.0 - phi) ** 2)
 
     def chemical_potential(self, X, phi):
-        """``mu = df/dX`` (J/mol), in closed form."""
+        """``mu = df/dX`` (J/mol), in closed form (by Newton's method for dilute alpha)."""
+        if self.alpha == "dilute":
+            return self.s1 + self._dilute_potential(X, self._h(phi))
         return self.s1 + (X - self._offset(phi)) / self.susceptibility(phi)
 
     def phase_compositions(self, mu):
         """``(X_alpha, X_beta)`` at the diffusion potential ``mu``."""
+        if self.alpha == "dilute":
+            return self.Xa * jnp.exp((mu - self.s1) / self.RT), self.Xb + (mu - self.s1) / self.B
         return self.Xa + (mu - self.s1) / self.A, self.Xb + (mu - self.s1) / self.B
 
     def grand_potentials(self, mu):
         """``(omega_alpha, omega_beta)`` in J/mol."""
         d = mu - self.s1
-        omega_a = -mu * self.Xa - 0.5 * d**2 / self.A
+        if self.alpha == "dilute":
+            omega_a = -self.s1 * self.Xa - self.RT * (self.phase_compositions(mu)[0] - self.Xa)
+        else:
+            omega_a = -mu * self.Xa - 0.5 * d**2 / self.A
         omega_b = -self.s1 * self.Xa - d * self.Xb - 0.5 * d**2 / self.B
         return omega_a, omega_b
 

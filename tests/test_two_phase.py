@@ -1,0 +1,109 @@
+"""The two-phase electrode model (``phasefield.models.two_phase``) with its dilute alpha
+phase and nucleation, integrated by the coupled ROS2 step
+(``phasefield.integrators.coupled_rosenbrock``): the energy's derivatives and split, Li
+conservation under a galvanostatic current, second order in time, and a beta front that
+nucleates at the contact and moves at the flux-balance speed."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from phasefield.constants import FARADAY, R_GAS
+from phasefield.electrochem import ButlerVolmer, Galvanostatic
+from phasefield.energies.kks import TwoPhaseEnergy, interpolation
+from phasefield.energies.lial import lial_energy
+from phasefield.grid import Grid
+from phasefield.integrators.adaptive import AdaptiveController, AdaptiveStepper
+from phasefield.integrators.coupled_rosenbrock import CoupledRosenbrock2
+from phasefield.mobility import lial_mobility
+from phasefield.problems.lial_particle import two_phase_particle_problem
+from phasefield.run import advance_to
+
+LIAL = lial_energy(sigma=0.2, delta=0.1)
+KKS = TwoPhaseEnergy.from_lial(LIAL, 0.1, alpha="dilute")
+FLUX = 10.0 * 1e-5 / FARADAY * 1e6  # 1 mA/cm^2 as Li atom fraction x um / s
+
+
+def test_dilute_alpha_derivatives_split_and_potential():
+    rng = np.random.default_rng(1)
+    X = jnp.asarray(np.concatenate([rng.uniform(0.0, 0.5, 300), 10 ** rng.uniform(-25, -1, 300)]))
+    phi = jnp.asarray(np.concatenate([rng.uniform(0.0, 1.0, 300), 10 ** rng.uniform(-9, 0, 300)]))
+    mu = KKS.chemical_potential(X, phi)
+    dfdX, dfdphi = jax.vmap(jax.grad(KKS.density, argnums=(0, 1)))(X, phi)
+    np.testing.assert_allclose(dfdX, mu, rtol=1e-12)
+    oa, ob = KKS.grand_potentials(mu)
+    hp = jax.vmap(jax.grad(interpolation))(phi)
+    np.testing.assert_allclose(dfdphi, hp * (ob - oa) + KKS.W * 2 * phi * (1 - phi) * (1 - 2 * phi),
+                               rtol=1e-8, atol=1e-8 * float(KKS.W))
+    X_alpha, X_beta = KKS.phase_compositions(mu)
+    h = interpolation(phi)
+    np.testing.assert_allclose(h * X_beta + (1 - h) * X_alpha, X, rtol=1e-9, atol=1e-16)
+    # alpha is Henry's law through the coexistence point; 1.5 V at X = Xa exp(-F (1.5 - V1) / RT)
+    RT = R_GAS * 298.15
+    X15 = float(KKS.Xa) * np.exp(-FARADAY * (1.5 - 0.38) / RT)
+    assert abs(float(KKS.voltage(KKS.chemical_potential(jnp.asarray(X15), 0.0))) - 1.5) < 1e-9
+    oa, ob = KKS.grand_potentials(KKS.s1)
+    assert abs(float(oa - ob)) < 1e-9 * abs(float(oa))
+
+
+def _slab(current=10.0, n=48):
+    """A 1 um film (1D particle) from x = 0.2 um, Li entering its first cell."""
+    grid = Grid.create((n,), 0.025, "noflux")
+    kin = ButlerVolmer(*(jnp.asarray(v) for v in (10.0, 0.5, 0.5, 298.15, 1e-5)))
+    model, state = two_phase_particle_problem(grid, 0.5, LIAL, lial_mobility(), kin,
+                                              Galvanostatic(jnp.asarray(current)))
+    return grid, model, state
+
+
+def _stepper(model, grid, tol=1e-3):
+    ctrl = AdaptiveController(error_tol=tol, lower=-0.05, upper=1.05, check_energy=False)
+    return AdaptiveStepper(CoupledRosenbrock2(model, grid), ctrl)
+
+
+def test_galvanostatic_li_content_rises_at_the_applied_current():
+    grid, model, state = _slab()
+    amount = lambda s: float(grid.integrate(model.conserved(s)))  # noqa: E731
+    U0 = amount(state)
+    step = jax.jit(CoupledRosenbrock2(model, grid).step)
+    s = state
+    for dt in (1e-3, 0.1, 1.0, 2.0):  # from the start to steps of seconds
+        s = step(s, jnp.asarray(dt))
+    gained = amount(s) - U0
+    assert abs(gained / (FLUX * float(s.t)) - 1.0) < 1e-10
+
+
+def test_second_order_in_time():
+    grid, model, state = _slab()
+    stepper = _stepper(model, grid)
+    state, _ = advance_to(stepper, state, 2.0, 10_000)  # past the start-up transient
+    step = jax.jit(CoupledRosenbrock2(model, grid, rtol=1e-12).step)
+
+    def run(n, T=0.4):
+        s = state
+        for _ in range(n):
+            s = step(s, jnp.asarray(T / n))
+        return jnp.concatenate([s.X, s.eta[0]])
+
+    ref = run(64)
+    errors = [float(jnp.max(jnp.abs(run(n) - ref))) for n in (4, 8, 16)]
+    orders = np.log2(np.array(errors[:-1]) / np.array(errors[1:]))
+    assert np.all(orders > 1.7), (errors, orders)
+
+
+def test_beta_nucleates_at_the_contact_and_its_front_moves_at_the_flux_balance_speed():
+    grid, model, state = _slab()
+    stepper = _stepper(model, grid)
+    x = grid.axis_coordinates(0)
+    first = int(np.argmax(np.asarray(model.domain.psi) > 0.5))
+    fronts = {}
+    for t in (60.0, 120.0):
+        state, stats = advance_to(stepper, state, t, 50_000)
+        phi = np.asarray(state.eta[0])
+        beyond = np.nonzero(phi[first:] < 0.5)[0][0] + first  # first alpha cell past the beta layer
+        i = beyond - 1
+        fronts[t] = x[i] + (phi[i] - 0.5) / (phi[i] - phi[beyond]) * (x[beyond] - x[i])
+        # beta at the contact, alpha (X ~ 0.02) ahead of the front, Li content at the current
+        assert phi[first] > 0.99 and phi[-1] < 1e-6 and abs(float(state.X[-1]) - 0.02) < 1e-3
+    # the front converts X0 = 0.02 alpha into beta at ~Xb: speed flux / (Xb - X0) within 10 %
+    speed = (fronts[120.0] - fronts[60.0]) / 60.0
+    assert abs(speed / (FLUX / (float(LIAL.Xb) - 0.02)) - 1.0) < 0.1, speed
