@@ -30,7 +30,9 @@ overpotential ``dV_n`` past the plateau ``V1`` (``Nucleation``):
 with the smooth step p of ``phasefield.mobility`` over a width w (V) and a rate r (1/s):
 beta appears in alpha charged below ``V1 - dV_n``, alpha in beta drained above ``V1 +
 dV_n``; near the plateau the source is zero and the phase field evolves by its energy
-alone. (The single-field model nucleates at its alpha spinodal, about 1 mV below V1 for the
+alone. With a domain the source acts in the solid (psi >= 1/2) only: seeded in the diffuse
+rim, where the surface flux changes X by O(1/psi), a nucleus forms cell by cell at small
+steps; from the solid it grows into the rim by its energy. (The single-field model nucleates at its alpha spinodal, about 1 mV below V1 for the
 default interface; ``dV_n`` is an input of this model.)
 
 Why it exists: in the single-field model the interface width follows from the stiff beta
@@ -159,7 +161,10 @@ class TwoPhaseModel(ElectrodeMethods):
             rX = rX + self.electrochemical_source(state, grid, mu)
         rphi = -self.L * force
         if self.nucleation is not None:
-            rphi = rphi + self.nucleation.source(state.eta, self.equilibrium_voltage(mu))
+            s_phi = self.nucleation.source(state.eta, self.equilibrium_voltage(mu))
+            if self.domain is not None:  # in the solid only: the diffuse rim changes phase by growth
+                s_phi = jnp.where(self.domain.psi >= 0.5, s_phi, 0.0)
+            rphi = rphi + s_phi
         if self.domain is not None:
             rX = rX / self.domain.psi
             rphi = rphi * self.domain.active
