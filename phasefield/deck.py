@@ -109,6 +109,16 @@ PROBLEM_SECTIONS["lial_particle"] = {
     "geometry": {
         "radius": Field("length", REQUIRED, minimum=0.0),
         "electrolyte_gap": Field("length", None, minimum=0.0),
+        "psi_cut": Field(default=0.0, minimum=0.0, exclusive_minimum=False, maximum=0.5),
+    },
+    # kind "single_field": X alone with the three-well energy; "two_phase": X and a phase field
+    # (phasefield.models.two_phase) with the Allen-Cahn mobility, nucleation overpotential and
+    # rate below
+    "model": {
+        "kind": Field(kind="str", default="single_field", choices=("single_field", "two_phase")),
+        "phase_mobility": Field("phase_mobility", "1 mol/J/s", minimum=0.0),
+        "nucleation_overpotential": Field("potential", "10 mV", minimum=0.0),
+        "nucleation_rate": Field("rate", "10 1/s", minimum=0.0, exclusive_minimum=False),
     },
     "initial": {
         "X": Field(default=0.02, minimum=0.0, exclusive_minimum=False, maximum=1.0),

@@ -98,8 +98,16 @@ def _integrator(config: RunConfig, model, grid: Grid, stiff_default: bool, state
     otherwise; ``etdrk2`` the second-order exponential step for constant-mobility problems
     (phasefield/integrators/exponential.py), holding its multipliers for steps of ``dt_max``
     when the deck sets one (``state`` gives their shapes)."""
+    from phasefield.integrators.coupled_rosenbrock import CoupledRosenbrock2
+    from phasefield.models.two_phase import TwoPhaseModel
+
     integ = config["integrator"]
     scheme = integ["scheme"]
+    if isinstance(model, TwoPhaseModel):
+        if scheme not in ("auto", "rosenbrock"):
+            raise DeckError("integrator.scheme", f"the two_phase model runs with \"rosenbrock\" (its coupled X-phi "
+                            f"ROS2 step) or \"auto\"; got {scheme!r}")
+        return CoupledRosenbrock2(model, grid, rtol=integ["krylov_rtol"], restart=integ["krylov_restart"])
     if scheme == "auto":
         scheme = "rosenbrock" if stiff_default else "semi-implicit"
     if scheme == "rosenbrock":
@@ -176,7 +184,7 @@ def _kinetics_and_control(config: RunConfig, energy, dtype):
 
 
 def _electrode_simulation(config: RunConfig, grid: Grid, model, state, labels, dtype, ensemble: bool,
-                          grain_labels=None) -> Simulation:
+                          grain_labels=None, energy=None) -> Simulation:
     """Observables, fields, stepper and output times shared by the particle and electrode decks.
 
     ``observe(state, step=None)``: with a protocol step the voltage is that of the step's
@@ -187,12 +195,17 @@ def _electrode_simulation(config: RunConfig, grid: Grid, model, state, labels, d
     equivalent diameter of the beta domains (of at least 2^ndim cells), and the effective Li
     diffusivity of the slab (steady-state solve; cm^2/s). With ``grain_labels`` (a pulverized
     network, grains as built) the mean alpha-layer thickness of the grains that hold beta
-    (``obs.grain_alpha_layer``, um) is added."""
+    (``obs.grain_alpha_layer``, um) is added. ``energy`` is the Li-Al energy whose phase
+    compositions classify the cells (default: the model's)."""
     from phasefield.constants import FARADAY
     from phasefield._pytree import replace
 
+    from phasefield.models.two_phase import TwoPhaseModel
+
     run, out = config["run"], config["output"]
-    energy, domain = model.energy.chemical, model.domain
+    two_phase = isinstance(model, TwoPhaseModel)
+    energy = model.energy.chemical if energy is None else energy
+    domain = model.domain
     psi = np.asarray(domain.psi)
     n_particles = int(labels.max()) + 1
     n_grains = None if grain_labels is None else int(np.max(grain_labels)) + 1
@@ -237,7 +250,8 @@ def _electrode_simulation(config: RunConfig, grid: Grid, model, state, labels, d
     dt0 = config["integrator"]["dt_initial"] or float(state.dt)
     state = replace(state, dt=jnp.asarray(dt0, dtype))
     # the dilute-alpha entropy term diverges at X = 0: a step that would empty a cell is retried
-    lower = 0.0 if float(model.energy.chemical.T_dilute) > 0 else -0.1
+    # (the two-phase energy holds X at >= 1e-30 in its split instead)
+    lower = 0.0 if float(energy.T_dilute) > 0 and not two_phase else -0.1
     # voltage cut-offs are located to 1 ms unless the deck says otherwise
     stepper = AdaptiveStepper(_integrator(config, model, grid, True), _controller(config, (lower, 1.1), 1e-3))
     times = _output_times(run["t_end"], out["count"], out["spacing"], 100 * dt0)
@@ -247,7 +261,7 @@ def _electrode_simulation(config: RunConfig, grid: Grid, model, state, labels, d
 
 def _build_particle(config: RunConfig, dtype) -> Simulation:
     """A Li-Al particle against the solid electrolyte under Butler-Volmer kinetics."""
-    from phasefield.problems.lial_particle import particle_problem
+    from phasefield.problems.lial_particle import particle_problem, two_phase_particle_problem
 
     g, geo = config["grid"], config["geometry"]
     if g["bc"] == "slab":
@@ -255,13 +269,26 @@ def _build_particle(config: RunConfig, dtype) -> Simulation:
     grid = Grid.create(g["shape"], g["spacing"], g["bc"])
     energy, mobility = _lial_physics(config, grid, dtype)
     kinetics, control = _kinetics_and_control(config, energy, dtype)
+    kind = config["model"]["kind"]
+    if kind == "two_phase" and config["energy"]["alpha_solution"] != "dilute":
+        raise DeckError("energy.alpha_solution", "the two_phase model's alpha is the dilute solution; "
+                        "set alpha_solution = \"dilute\"")
     try:
-        model, state = particle_problem(grid, geo["radius"], energy, mobility, kinetics, control,
-                                        X0=config["initial"]["X"], gap=geo["electrolyte_gap"], dtype=dtype)
+        if kind == "two_phase":
+            mo = config["model"]
+            model, state = two_phase_particle_problem(
+                grid, geo["radius"], energy, mobility, kinetics, control, X0=config["initial"]["X"],
+                gap=geo["electrolyte_gap"], psi_cut=geo["psi_cut"], L=mo["phase_mobility"],
+                nucleation_overpotential=mo["nucleation_overpotential"], nucleation_rate=mo["nucleation_rate"],
+                dtype=dtype)
+        else:
+            model, state = particle_problem(grid, geo["radius"], energy, mobility, kinetics, control,
+                                            X0=config["initial"]["X"], gap=geo["electrolyte_gap"],
+                                            psi_cut=geo["psi_cut"], dtype=dtype)
     except ValueError as err:
         raise DeckError("geometry.radius", str(err)) from None
     labels = np.where(np.asarray(model.domain.psi) >= 0.5, 0, -1)
-    return _electrode_simulation(config, grid, model, state, labels, dtype, ensemble=False)
+    return _electrode_simulation(config, grid, model, state, labels, dtype, ensemble=False, energy=energy)
 
 
 def _build_electrode(config: RunConfig, dtype) -> Simulation:

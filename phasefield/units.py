@@ -19,6 +19,8 @@ UNITS: dict[str, tuple[str, dict[str, float]]] = {
     "potential": ("V", {"V": 1.0, "mV": 1e-3}),
     "diffusivity": ("um^2/s", {"um^2/s": 1.0, "cm^2/s": 1e8, "m^2/s": 1e12}),
     "current_density": ("A/m^2", {"A/m^2": 1.0, "mA/cm^2": 10.0, "uA/cm^2": 1e-2, "A/cm^2": 1e4}),
+    "rate": ("1/s", {"1/s": 1.0, "1/ms": 1e3, "1/min": 1.0 / 60.0}),
+    "phase_mobility": ("mol/J/s", {"mol/J/s": 1.0}),
 }
 
 _QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(\S+)\s*$")

@@ -107,3 +107,27 @@ def test_beta_nucleates_at_the_contact_and_its_front_moves_at_the_flux_balance_s
     # the front converts X0 = 0.02 alpha into beta at ~Xb: speed flux / (Xb - X0) within 10 %
     speed = (fronts[120.0] - fronts[60.0]) / 60.0
     assert abs(speed / (FLUX / (float(LIAL.Xb) - 0.02)) - 1.0) < 0.1, speed
+
+
+def test_particle_deck_runs_the_two_phase_model():
+    """``[model] kind = "two_phase"`` on the 1D particle deck: the coupled step, the capacity at
+    the applied current after 60 s of lithiation, and beta at the contact."""
+    from pathlib import Path
+
+    import pytest
+
+    from phasefield.deck import DeckError, load_deck
+    from phasefield.run import integrate
+    from phasefield.setup import build
+
+    deck = Path(__file__).resolve().parents[1] / "inputs/lial_particle_1d.toml"
+    sim = build(load_deck(deck, ['model.kind="two_phase"', 'run.t_end="60 s"', 'protocol.type="constant"']))
+    assert isinstance(sim.stepper.integrator, CoupledRosenbrock2)
+    state = integrate(sim.stepper, sim.state, [60.0])
+    row = sim.observe(state)
+    assert abs(row["capacity_mAh_per_cm2"] / (1.0 * 60.0 / 3600.0) - 1.0) < 1e-9  # 1 mA/cm^2 for 60 s
+    assert row["beta_fraction"] > 0.1 and float(state.eta[0].max()) > 0.99
+    with pytest.raises(DeckError, match="energy.alpha_solution"):
+        build(load_deck(deck, ['model.kind="two_phase"', 'energy.alpha_solution="quartic"']))
+    with pytest.raises(DeckError, match="integrator.scheme"):
+        build(load_deck(deck, ['model.kind="two_phase"', 'integrator.scheme="semi-implicit"']))
