@@ -34,12 +34,10 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-from jax import lax
 
 from phasefield._pytree import pytree, replace, static
 from phasefield.grid import Grid
-from phasefield.integrators.krylov import gmres
-from phasefield.integrators.rosenbrock import GAMMA, conservation_correction
+from phasefield.integrators.rosenbrock import GAMMA, conservation_correction, preconditioned_solve
 
 
 @pytree
@@ -106,17 +104,7 @@ class CoupledRosenbrock2:
         return P, lambda v: transposed(v)[0]
 
     def _solve(self, W, P, Pt, b, X):
-        kw = dict(rtol=self.rtol, restart=self.restart, max_cycles=self.max_cycles)
-
-        def solve(matvec, rhs):
-            x, info = gmres(matvec, rhs, P, **kw)
-            return x, info.converged
-
-        def transpose_solve(vecmat, rhs):
-            x, info = gmres(vecmat, rhs, Pt, **kw)
-            return x, info.converged
-
-        k, converged = lax.custom_linear_solve(W, b, solve, transpose_solve, has_aux=True)
+        k, converged = preconditioned_solve(W, P, Pt, b, self.rtol, self.restart, self.max_cycles)
         k = k.at[0].add(conservation_correction(self.model, (b - W(k))[0], X))
         return k, converged
 

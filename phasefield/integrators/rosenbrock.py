@@ -70,6 +70,23 @@ from phasefield.integrators.krylov import gmres
 GAMMA = 1.0 + 1.0 / math.sqrt(2.0)
 
 
+def preconditioned_solve(W, P, Pt, b, rtol, restart, max_cycles):
+    """``(k, converged)`` with ``W k = b`` by right-preconditioned GMRES (``P``; ``Pt`` its
+    transpose, for the transposed solve that ``jax.grad`` uses through
+    ``lax.custom_linear_solve``)."""
+    kw = dict(rtol=rtol, restart=restart, max_cycles=max_cycles)
+
+    def solve(matvec, rhs):
+        x, info = gmres(matvec, rhs, P, **kw)
+        return x, info.converged
+
+    def transpose_solve(vecmat, rhs):
+        x, info = gmres(vecmat, rhs, Pt, **kw)
+        return x, info.converged
+
+    return lax.custom_linear_solve(W, b, solve, transpose_solve, has_aux=True)
+
+
 def conservation_correction(model, residual, X):
     """The correction that removes the psi-weighted sum of a stage's ``residual``.
 
@@ -150,17 +167,7 @@ class Rosenbrock2:
 
     def _solve_x(self, system, b, X):
         W, P, Pt = system
-        kw = dict(rtol=self.rtol, restart=self.restart, max_cycles=self.max_cycles)
-
-        def solve(matvec, rhs):
-            x, info = gmres(matvec, rhs, P, **kw)
-            return x, info.converged
-
-        def transpose_solve(vecmat, rhs):
-            x, info = gmres(vecmat, rhs, Pt, **kw)
-            return x, info.converged
-
-        k, converged = lax.custom_linear_solve(W, b, solve, transpose_solve, has_aux=True)
+        k, converged = preconditioned_solve(W, P, Pt, b, self.rtol, self.restart, self.max_cycles)
         return k + conservation_correction(self.model, b - W(k), X), converged
 
     # -- eta -----------------------------------------------------------------------------
@@ -222,4 +229,4 @@ class Rosenbrock2:
         return self.step_with_error(state, dt)[0]
 
 
-__all__ = ["Rosenbrock2", "GAMMA", "conservation_correction"]
+__all__ = ["Rosenbrock2", "GAMMA", "conservation_correction", "preconditioned_solve"]
