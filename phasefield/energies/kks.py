@@ -111,12 +111,13 @@ class TwoPhaseEnergy:
     def RT(self):
         return R_GAS * self.T
 
-    def _h(self, phi):
+    def phase_weight(self, phi):
+        """``h(phi)``, at phi clipped to [0, 1] for the dilute alpha (its split needs h in [0, 1])."""
         return interpolation(jnp.clip(phi, 0.0, 1.0)) if self.alpha == "dilute" else interpolation(phi)
 
     def susceptibility(self, phi, mu=None):
         """``chi = dX/dmu`` at fixed phi (mol/J); the dilute alpha phase needs ``mu``."""
-        h = self._h(phi)
+        h = self.phase_weight(phi)
         if self.alpha == "dilute":
             return h / self.B + (1.0 - h) * self.phase_compositions(mu)[0] / self.RT
         return h / self.B + (1.0 - h) / self.A
@@ -152,7 +153,7 @@ class TwoPhaseEnergy:
     def density(self, X, phi):
         """``f(X, phi)`` in J/mol, the double well of phi included."""
         if self.alpha == "dilute":
-            h = self._h(phi)
+            h = self.phase_weight(phi)
             mu = self.s1 + self._dilute_potential(X, h)
             oa, ob = self.grand_potentials(mu)
             return h * ob + (1.0 - h) * oa + mu * X + self.W * phi**2 * (1.0 - phi) ** 2
@@ -163,7 +164,7 @@ class TwoPhaseEnergy:
     def chemical_potential(self, X, phi):
         """``mu = df/dX`` (J/mol), in closed form (by Newton's method for dilute alpha)."""
         if self.alpha == "dilute":
-            return self.s1 + self._dilute_potential(X, self._h(phi))
+            return self.s1 + self._dilute_potential(X, self.phase_weight(phi))
         return self.s1 + (X - self._offset(phi)) / self.susceptibility(phi)
 
     def phase_compositions(self, mu):

@@ -80,7 +80,7 @@ class CoupledRosenbrock2:
         mult_X = 1.0 / (1.0 + c * jnp.max(D) * lam)
         # dX/dphi at fixed mu: the Li a change of phase takes up at the current potential
         X_alpha, X_beta = energy.phase_compositions(mu)
-        X_phi = jax.grad(lambda p: jnp.sum(energy._h(p)))(phi) * (X_beta - X_alpha)
+        X_phi = jax.grad(lambda p: jnp.sum(energy.phase_weight(p)))(phi) * (X_beta - X_alpha)
         chi = energy.susceptibility(phi, mu)
         if model.active is not None:
             X_phi = X_phi * model.active

@@ -139,7 +139,7 @@ class TwoPhaseModel(ElectrodeMethods):
             mu = self.energy.chemical_potential(state.X, state.eta[0])
         m = self.mobility
         X_alpha, X_beta = self.energy.phase_compositions(mu)
-        h = self.energy._h(state.eta[0])
+        h = self.energy.phase_weight(state.eta[0])
         lnRT = jnp.log(R_GAS * m.T)
 
         def site(x):

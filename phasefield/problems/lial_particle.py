@@ -76,8 +76,8 @@ def two_phase_particle_problem(grid: Grid, radius: float, energy, mobility, kine
     (``phasefield.models.two_phase``): the ``LiAlEnergy``'s phases with a dilute alpha
     (``TwoPhaseEnergy.from_lial(..., alpha="dilute")`` at the mobility's temperature), an
     interface of the energy's width ``delta``, Allen-Cahn mobility ``L`` (mol/(J s)) and
-    nucleation ``nucleation_overpotential`` (V) past the plateau at ``nucleation_rate``
-    (1/s); phi starts from X (``phase_field_of``)."""
+    nucleation ``nucleation_overpotential`` (V) past the plateau, with an onset over half
+    that, at ``nucleation_rate`` (1/s); phi starts from X (``phase_field_of``)."""
     from phasefield.energies.kks import TwoPhaseEnergy
     from phasefield.models.two_phase import Nucleation, TwoPhaseModel, phase_field_of
 
