@@ -131,3 +131,16 @@ def test_particle_deck_runs_the_two_phase_model():
         build(load_deck(deck, ['model.kind="two_phase"', 'energy.alpha_solution="quartic"']))
     with pytest.raises(DeckError, match="integrator.scheme"):
         build(load_deck(deck, ['model.kind="two_phase"', 'integrator.scheme="semi-implicit"']))
+
+
+def test_rms_error_norm_is_the_root_mean_square_over_active_cells():
+    grid, model, state = _slab()
+    steps = {n: jax.jit(CoupledRosenbrock2(model, grid, error_norm=n).step_with_error) for n in ("max", "rms")}
+    s = steps["max"](state, jnp.asarray(0.1))[0]  # past the start so both fields move
+    (_, e_max), (_, e_rms) = steps["max"](s, jnp.asarray(0.5)), steps["rms"](s, jnp.asarray(0.5))
+    # the rms over the n active cells (the larger of X's and phi's) lies between the max
+    # (errors equal everywhere) and max / sqrt(n) (all the error in one cell); a sum instead
+    # of a mean, or a norm over inactive cells too, leaves this window
+    active = np.asarray(model.active) > 0
+    assert 0.0 < float(e_rms) <= float(e_max)
+    assert float(e_rms) >= float(e_max) / np.sqrt(active.sum()) * (1 - 1e-12)
