@@ -9,7 +9,7 @@ accepted and rejected steps since the previous output, electrode potential, Li c
 against the applied current, beta fraction (phi > 1/2, psi-weighted) and wall time.
 
     python benchmarks/two_phase_particle.py [--t-out 1,5,10,20,40] [--tol 1e-3] [--psi-cut 0.1]
-        [--krylov-rtol 1e-7] [--L 1] [--norm max] [--out FILE]
+        [--krylov-rtol 1e-7] [--L 1] [--nucleation-rate 10] [--norm max] [--out FILE]
 
 writes ``benchmarks/results/two_phase_particle.json`` (rows appended as the run goes).
 """
@@ -47,6 +47,7 @@ def main(argv=None):
     ap.add_argument("--krylov-rtol", type=float, default=1e-7)
     ap.add_argument("--norm", default="max", choices=("max", "rms"), help="error norm of the step")
     ap.add_argument("--L", type=float, default=1.0, help="Allen-Cahn mobility of phi (mol/(J s))")
+    ap.add_argument("--nucleation-rate", type=float, default=10.0, help="nucleation rate of phi (1/s)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks/results/two_phase_particle.json"))
     args = ap.parse_args(argv)
 
@@ -54,7 +55,8 @@ def main(argv=None):
     single = sim.stepper.integrator.model
     grid = sim.stepper.integrator.grid
     model, state = two_phase_particle_problem(grid, 0.5, single.energy.chemical, single.mobility, single.kinetics,
-                                              single.control, X0=float(sim.state.X.max()), psi_cut=args.psi_cut, L=args.L)
+                                              single.control, X0=float(sim.state.X.max()), psi_cut=args.psi_cut, L=args.L,
+                                              nucleation_rate=args.nucleation_rate)
     state = state.__class__.create(state.X, state.eta, dt=1e-3)
     ctrl = AdaptiveController(error_tol=args.tol, lower=-0.05, upper=1.05, check_energy=False)
     stepper = AdaptiveStepper(CoupledRosenbrock2(model, grid, rtol=args.krylov_rtol, error_norm=args.norm), ctrl)
@@ -63,7 +65,7 @@ def main(argv=None):
     amount = lambda s: float(grid.integrate(model.conserved(s)))  # noqa: E731
     psi = model.domain.psi
     record = {"deck": os.path.relpath(args.deck, ROOT), "grid": list(grid.shape), "error_tol": args.tol,
-              "psi_cut": args.psi_cut, "krylov_rtol": args.krylov_rtol, "L": args.L, "error_norm": args.norm, "machine": f"{platform.machine()} CPU x{os.cpu_count()}, "
+              "psi_cut": args.psi_cut, "krylov_rtol": args.krylov_rtol, "L": args.L, "nucleation_rate": args.nucleation_rate, "error_norm": args.norm, "machine": f"{platform.machine()} CPU x{os.cpu_count()}, "
               f"jax {jax.__version__}, float64", "rows": []}
     U0, t0 = amount(state), time.time()
     for t_out in (float(v) for v in args.t_out.split(",")):

@@ -152,8 +152,8 @@ PROBLEM_SECTIONS["lial_particle"] = {
 }
 
 PROBLEM_SECTIONS["lial_electrode"] = {
-    **{k: PROBLEM_SECTIONS["lial_particle"][k] for k in ("material", "energy", "mobility", "electrochemistry",
-                                                         "protocol")},
+    **{k: PROBLEM_SECTIONS["lial_particle"][k] for k in ("material", "energy", "mobility", "model",
+                                                         "electrochemistry", "protocol")},
     "geometry": {
         "radius_mean": Field("length", REQUIRED, minimum=0.0),
         "radius_std": Field("length", "0 um", minimum=0.0, exclusive_minimum=False),
@@ -203,6 +203,9 @@ def _common_sections(problem: str) -> dict[str, dict[str, Field]]:
         "integrator": {
             "scheme": Field(default="auto", kind="str", choices=("auto", "semi-implicit", "rosenbrock", "etdrk2")),
             "error_tol": Field(default=1e-3, minimum=0.0),
+            # the norm of the ROS2 error estimate: "max" over cells, or "rms" over the active
+            # cells (phasefield.integrators.rosenbrock)
+            "error_norm": Field(default="max", kind="str", choices=("max", "rms")),
             "krylov_rtol": Field(default=1e-7, minimum=0.0),
             "krylov_restart": Field(default=100, kind="int", minimum=1, exclusive_minimum=False, maximum=10_000),
             "dt_initial": Field(time, None, minimum=0.0),

@@ -107,11 +107,16 @@ def _integrator(config: RunConfig, model, grid: Grid, stiff_default: bool, state
         if scheme not in ("auto", "rosenbrock"):
             raise DeckError("integrator.scheme", f"the two_phase model runs with \"rosenbrock\" (its coupled X-phi "
                             f"ROS2 step) or \"auto\"; got {scheme!r}")
-        return CoupledRosenbrock2(model, grid, rtol=integ["krylov_rtol"], restart=integ["krylov_restart"])
+        return CoupledRosenbrock2(model, grid, rtol=integ["krylov_rtol"], restart=integ["krylov_restart"],
+                                  error_norm=integ["error_norm"])
     if scheme == "auto":
         scheme = "rosenbrock" if stiff_default else "semi-implicit"
     if scheme == "rosenbrock":
-        return Rosenbrock2(model, grid, rtol=integ["krylov_rtol"], restart=integ["krylov_restart"])
+        return Rosenbrock2(model, grid, rtol=integ["krylov_rtol"], restart=integ["krylov_restart"],
+                           error_norm=integ["error_norm"])
+    if integ["error_norm"] != "max":
+        raise DeckError("integrator.error_norm", f"the \"rms\" error norm is an option of the ROS2 steps; scheme "
+                        f"{scheme!r} measures its error in the max norm")
     if scheme == "etdrk2":
         if model.evolves_X and not model.constant_kinetics:
             raise DeckError("integrator.scheme", "\"etdrk2\" needs a constant mobility and no smoothed-boundary "
@@ -259,6 +264,19 @@ def _electrode_simulation(config: RunConfig, grid: Grid, model, state, labels, d
                       config["integrator"]["max_steps_per_output"], _protocol_steps(config), labels)
 
 
+def _two_phase_options(config: RunConfig) -> dict | None:
+    """The [model] section as keyword arguments of ``lial_two_phase_model``; None for the
+    single-field model."""
+    mo = config["model"]
+    if mo["kind"] != "two_phase":
+        return None
+    if config["energy"]["alpha_solution"] != "dilute":
+        raise DeckError("energy.alpha_solution", "the two_phase model's alpha is the dilute solution; "
+                        "set alpha_solution = \"dilute\"")
+    return {"L": mo["phase_mobility"], "nucleation_overpotential": mo["nucleation_overpotential"],
+            "nucleation_rate": mo["nucleation_rate"]}
+
+
 def _build_particle(config: RunConfig, dtype) -> Simulation:
     """A Li-Al particle against the solid electrolyte under Butler-Volmer kinetics."""
     from phasefield.problems.lial_particle import particle_problem, two_phase_particle_problem
@@ -269,18 +287,12 @@ def _build_particle(config: RunConfig, dtype) -> Simulation:
     grid = Grid.create(g["shape"], g["spacing"], g["bc"])
     energy, mobility = _lial_physics(config, grid, dtype)
     kinetics, control = _kinetics_and_control(config, energy, dtype)
-    kind = config["model"]["kind"]
-    if kind == "two_phase" and config["energy"]["alpha_solution"] != "dilute":
-        raise DeckError("energy.alpha_solution", "the two_phase model's alpha is the dilute solution; "
-                        "set alpha_solution = \"dilute\"")
+    two_phase = _two_phase_options(config)
     try:
-        if kind == "two_phase":
-            mo = config["model"]
+        if two_phase is not None:
             model, state = two_phase_particle_problem(
                 grid, geo["radius"], energy, mobility, kinetics, control, X0=config["initial"]["X"],
-                gap=geo["electrolyte_gap"], psi_cut=geo["psi_cut"], L=mo["phase_mobility"],
-                nucleation_overpotential=mo["nucleation_overpotential"], nucleation_rate=mo["nucleation_rate"],
-                dtype=dtype)
+                gap=geo["electrolyte_gap"], psi_cut=geo["psi_cut"], dtype=dtype, **two_phase)
         else:
             model, state = particle_problem(grid, geo["radius"], energy, mobility, kinetics, control,
                                             X0=config["initial"]["X"], gap=geo["electrolyte_gap"],
@@ -293,13 +305,13 @@ def _build_particle(config: RunConfig, dtype) -> Simulation:
 
 def _build_electrode(config: RunConfig, dtype) -> Simulation:
     """A packed-particle Li-Al electrode slab (``phasefield.problems.lial_electrode``)."""
-    grid, model, state, labels = _electrode_parts(config, dtype)
-    return _electrode_simulation(config, grid, model, state, labels, dtype, ensemble=True)
+    grid, model, state, labels, energy = _electrode_parts(config, dtype)
+    return _electrode_simulation(config, grid, model, state, labels, dtype, ensemble=True, energy=energy)
 
 
 def _electrode_parts(config: RunConfig, dtype, initial: dict | None = None):
-    """``(grid, model, state, labels)`` of the electrode slab; ``initial`` replaces the deck's
-    [initial] section."""
+    """``(grid, model, state, labels, energy)`` of the electrode slab (``energy``: the Li-Al
+    energy); ``initial`` replaces the deck's [initial] section."""
     from phasefield.geometry import PackingError
     from phasefield.problems.lial_electrode import electrode_packing, electrode_problem
 
@@ -314,14 +326,15 @@ def _electrode_parts(config: RunConfig, dtype, initial: dict | None = None):
     energy, mobility = _lial_physics(config, grid, dtype)
     kinetics, control = _kinetics_and_control(config, energy, dtype)
     gap = geo["electrolyte_gap"] if geo["electrolyte_gap"] is not None else 2 * float(energy.delta)
+    two_phase = _two_phase_options(config) if "model" in config.sections else None
     try:
         packing = electrode_packing(grid, geo["radius_mean"], geo["radius_std"], geo["density"], run["seed"], gap)
         e = electrode_problem(grid, packing, energy, mobility, kinetics, control, ini["x_ratio"], mode=ini["mode"],
                               seed=run["seed"], X_al=ini["X_al"], psi_cut=geo["psi_cut"],
-                              domain_size=ini.get("domain_size"), dtype=dtype)
+                              domain_size=ini.get("domain_size"), two_phase=two_phase, dtype=dtype)
     except (PackingError, ValueError) as err:
         raise DeckError("geometry", str(err)) from None
-    return grid, e.model, e.state, e.labels
+    return grid, e.model, e.state, e.labels, energy
 
 
 def _build_network(config: RunConfig, dtype) -> Simulation:
@@ -338,7 +351,7 @@ def _build_network(config: RunConfig, dtype) -> Simulation:
     from phasefield.state import State
 
     # the particles' Li is replaced by the network's beta grains and alpha layers below
-    grid, model, state_el, labels = _electrode_parts(
+    grid, model, state_el, labels, _ = _electrode_parts(
         config, dtype, initial={"x_ratio": 0.0, "mode": "prelithiated", "X_al": 0.02})
     gr = config["grains"]
     energy = model.energy.chemical

@@ -144,3 +144,36 @@ def test_rms_error_norm_is_the_root_mean_square_over_active_cells():
     active = np.asarray(model.active) > 0
     assert 0.0 < float(e_rms) <= float(e_max)
     assert float(e_rms) >= float(e_max) / np.sqrt(active.sum()) * (1 - 1e-12)
+
+
+def test_electrode_deck_runs_the_two_phase_model():
+    """``[model] kind = "two_phase"`` on a reduced 2D electrode deck (pure Al, 32 x 24 cells of
+    0.5 um): the coupled step with the deck's rms error norm, the capacity at the applied
+    current after 5 s, phi started from X; a mixed Li + Al powder (no Li-metal phase in the
+    model) and the rms norm with a non-ROS2 scheme are deck errors."""
+    from pathlib import Path
+
+    import pytest
+
+    from phasefield.deck import DeckError, load_deck
+    from phasefield.run import integrate
+    from phasefield.setup import build
+
+    root = Path(__file__).resolve().parents[1]
+    deck = root / "inputs/lial_electrode_2d.toml"
+    reduced = ["grid.shape=[32,24]", 'grid.spacing="0.5 um"', 'geometry.radius_std="0.2 um"', "geometry.psi_cut=0.1",
+               'model.kind="two_phase"', 'energy.alpha_solution="dilute"', 'model.phase_mobility="0.01 mol/J/s"',
+               'integrator.error_norm="rms"', 'run.t_end="5 s"']
+    sim = build(load_deck(deck, ["initial.x_ratio=0", *reduced]))
+    integ = sim.stepper.integrator
+    assert isinstance(integ, CoupledRosenbrock2) and integ.error_norm == "rms"
+    assert float(jnp.max(jnp.abs(sim.state.eta[0]))) == 0.0  # pure Al: alpha everywhere
+    state = integrate(sim.stepper, sim.state, [5.0])
+    row = sim.observe(state)
+    assert abs(row["capacity_mAh_per_cm2"] / (1.0 * 5.0 / 3600.0) - 1.0) < 1e-9  # 1 mA/cm^2 for 5 s
+    assert np.isfinite(row["D_eff_cm2_per_s"]) and row["voltage_V"] < 0.38
+    with pytest.raises(DeckError, match="Li-metal phase"):
+        build(load_deck(deck, ["initial.x_ratio=0.5", 'initial.mode="mixed"', *reduced]))
+    with pytest.raises(DeckError, match="integrator.error_norm"):
+        build(load_deck(root / "inputs/lial_reaction_2d.toml", ['integrator.scheme="semi-implicit"',
+                                                                'integrator.error_norm="rms"']))

@@ -15,7 +15,10 @@ of mean ``X = x / (1 + x)``, as alpha and beta at the lever rule in seeded rando
 correlation length ``domain_size`` (``geometry.two_phase_X``). x = 0 is pure Al.
 
 The model is the smoothed-boundary Cahn-Hilliard of ``phasefield.domain`` with Butler-Volmer
-kinetics at the SE contact under a galvanostatic or potentiostatic ``control``.
+kinetics at the SE contact under a galvanostatic or potentiostatic ``control``, or with
+``two_phase`` options the two-phase model of ``lial_particle.lial_two_phase_model`` (X and
+a phase field phi, started from X by ``phase_field_of``). That model has no Li-metal phase,
+so it takes Al particles and Li_xAl ones, not the Li particles of a mixed powder at x > 0.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from phasefield.geometry import assign_li_al, electrolyte_contact, initial_X, pa
 from phasefield.geometry.packing import Packing
 from phasefield.grid import Grid
 from phasefield.models.coupled import PhaseFieldModel
+from phasefield.models.two_phase import phase_field_of
+from phasefield.problems.lial_particle import lial_two_phase_model
 from phasefield.state import State
 
 
@@ -39,7 +44,7 @@ class Electrode:
     """The built electrode: model, initial state and the geometry behind them.
 
     Attributes:
-        model: ``PhaseFieldModel`` with domain, kinetics and control.
+        model: ``PhaseFieldModel`` (or ``TwoPhaseModel``) with domain, kinetics and control.
         state: initial ``State``.
         packing: the particle packing.
         labels: per-cell particle index inside the solid (psi > 1/2), -1 elsewhere.
@@ -66,7 +71,8 @@ def electrode_packing(grid: Grid, radius_mean: float, radius_std: float, density
 
 def electrode_problem(grid: Grid, packing: Packing, energy, mobility, kinetics, control, x_ratio: float,
                       mode: str = "mixed", seed: int = 0, X_al: float = 0.02, psi_cut: float = 0.0,
-                      domain_size: float | None = None, dtype=jnp.float64) -> Electrode:
+                      domain_size: float | None = None, two_phase: dict | None = None,
+                      dtype=jnp.float64) -> Electrode:
     """Build the electrode of the module docstring on ``grid`` from ``packing``.
 
     Args:
@@ -79,6 +85,9 @@ def electrode_problem(grid: Grid, packing: Packing, energy, mobility, kinetics, 
         psi_cut: inactive rim below this psi (``Domain``).
         domain_size: correlation length (um) of the alpha/beta domains of prelithiated
             particles (default: twice the interface width).
+        two_phase: keyword arguments of ``lial_two_phase_model`` (``L``,
+            ``nucleation_overpotential``, ``nucleation_rate``) to build the two-phase model;
+            None (default) builds the single-field ``PhaseFieldModel``.
     """
     width = float(energy.delta)
     if tuple(float(b) for b in packing.box) != tuple(float(v) for v in grid.lengths):
@@ -92,10 +101,17 @@ def electrode_problem(grid: Grid, packing: Packing, energy, mobility, kinetics, 
     if mode == "prelithiated":
         size = 2.0 * width if domain_size is None else float(domain_size)
         X0 = two_phase_X(X0, labels, psi, float(energy.Xa), float(energy.Xb), size, grid.spacing, seed=seed)
-    model = PhaseFieldModel(FreeEnergy(energy, energy.kappa), mobility, domain=domain, kinetics=kinetics,
-                            control=control)
-    return Electrode(model, State.create(jnp.asarray(X0, dtype=dtype), dt=1e-6), packing, labels,
-                     per_particle, achieved)
+    X0 = jnp.asarray(X0, dtype=dtype)
+    if two_phase is None:
+        model = PhaseFieldModel(FreeEnergy(energy, energy.kappa), mobility, domain=domain, kinetics=kinetics,
+                                control=control)
+        return Electrode(model, State.create(X0, dt=1e-6), packing, labels, per_particle, achieved)
+    if np.max(per_particle) > float(energy.Xb) + 0.1:
+        raise ValueError(f"the two-phase model has no Li-metal phase: a mixed powder at x = {x_ratio:g} holds "
+                         f"Li particles; use mode = \"prelithiated\" (Li_xAl particles) or x = 0")
+    model = lial_two_phase_model(energy, mobility, domain, kinetics, control, dtype=dtype, **two_phase)
+    state = State.create(X0, eta=phase_field_of(X0, model.energy)[None], dt=1e-6)
+    return Electrode(model, state, packing, labels, per_particle, achieved)
 
 
 __all__ = ["Electrode", "electrode_packing", "electrode_problem"]
