@@ -48,6 +48,8 @@ def main(argv=None):
     ap.add_argument("--norm", default="max", choices=("max", "rms"), help="error norm of the step")
     ap.add_argument("--L", type=float, default=1.0, help="Allen-Cahn mobility of phi (mol/(J s))")
     ap.add_argument("--nucleation-rate", type=float, default=10.0, help="nucleation rate of phi (1/s)")
+    ap.add_argument("--max-change", type=float, default=0.05,
+                    help="controller's cap on the largest change of a field per step (1 = off)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks/results/two_phase_particle.json"))
     args = ap.parse_args(argv)
 
@@ -58,14 +60,15 @@ def main(argv=None):
                                               single.control, X0=float(sim.state.X.max()), psi_cut=args.psi_cut, L=args.L,
                                               nucleation_rate=args.nucleation_rate)
     state = state.__class__.create(state.X, state.eta, dt=1e-3)
-    ctrl = AdaptiveController(error_tol=args.tol, lower=-0.05, upper=1.05, check_energy=False)
+    ctrl = AdaptiveController(error_tol=args.tol, lower=-0.05, upper=1.05, check_energy=False,
+                              max_change=args.max_change, reject_change=max(0.2, args.max_change))
     stepper = AdaptiveStepper(CoupledRosenbrock2(model, grid, rtol=args.krylov_rtol, error_norm=args.norm), ctrl)
     current = float(single.control.current)
     flux = current * float(single.kinetics.molar_volume) / FARADAY * 1e6 * float(model.domain.face_area)
     amount = lambda s: float(grid.integrate(model.conserved(s)))  # noqa: E731
     psi = model.domain.psi
     record = {"deck": os.path.relpath(args.deck, ROOT), "grid": list(grid.shape), "error_tol": args.tol,
-              "psi_cut": args.psi_cut, "krylov_rtol": args.krylov_rtol, "L": args.L, "nucleation_rate": args.nucleation_rate, "error_norm": args.norm, "machine": f"{platform.machine()} CPU x{os.cpu_count()}, "
+              "psi_cut": args.psi_cut, "krylov_rtol": args.krylov_rtol, "L": args.L, "nucleation_rate": args.nucleation_rate, "error_norm": args.norm, "max_change": args.max_change, "machine": f"{platform.machine()} CPU x{os.cpu_count()}, "
               f"jax {jax.__version__}, float64", "rows": []}
     U0, t0 = amount(state), time.time()
     for t_out in (float(v) for v in args.t_out.split(",")):

@@ -206,6 +206,9 @@ def _common_sections(problem: str) -> dict[str, dict[str, Field]]:
             # the norm of the ROS2 error estimate: "max" over cells, or "rms" over the active
             # cells (phasefield.integrators.rosenbrock)
             "error_norm": Field(default="max", kind="str", choices=("max", "rms")),
+            # the largest change of any field in one step that the controller aims at (and 4x
+            # that, at least 0.2, it rejects); 1 leaves the step to the error estimate alone
+            "max_change": Field(default=0.05, minimum=0.0),
             "krylov_rtol": Field(default=1e-7, minimum=0.0),
             "krylov_restart": Field(default=100, kind="int", minimum=1, exclusive_minimum=False, maximum=10_000),
             "dt_initial": Field(time, None, minimum=0.0),

@@ -133,6 +133,7 @@ def _controller(config: RunConfig, bounds, event_tol: float = 0.0) -> AdaptiveCo
     integ = config["integrator"]
     event_tol = integ["event_tol"] if integ.get("event_tol") is not None else event_tol
     return AdaptiveController(error_tol=integ["error_tol"], lower=bounds[0], upper=bounds[1],
+                              max_change=integ["max_change"], reject_change=max(0.2, 4 * integ["max_change"]),
                               dt_max=integ["dt_max"] if integ["dt_max"] is not None else 1e30,
                               event_tol=event_tol)
 

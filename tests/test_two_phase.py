@@ -148,7 +148,7 @@ def test_rms_error_norm_is_the_root_mean_square_over_active_cells():
 
 def test_electrode_deck_runs_the_two_phase_model():
     """``[model] kind = "two_phase"`` on a reduced 2D electrode deck (pure Al, 32 x 24 cells of
-    0.5 um): the coupled step with the deck's rms error norm, the capacity at the applied
+    0.5 um): the coupled step with the deck's rms error norm and no change cap, the capacity at the applied
     current after 5 s, phi started from X; a mixed Li + Al powder (no Li-metal phase in the
     model) and the rms norm with a non-ROS2 scheme are deck errors."""
     from pathlib import Path
@@ -163,10 +163,11 @@ def test_electrode_deck_runs_the_two_phase_model():
     deck = root / "inputs/lial_electrode_2d.toml"
     reduced = ["grid.shape=[32,24]", 'grid.spacing="0.5 um"', 'geometry.radius_std="0.2 um"', "geometry.psi_cut=0.1",
                'model.kind="two_phase"', 'energy.alpha_solution="dilute"', 'model.phase_mobility="0.01 mol/J/s"',
-               'integrator.error_norm="rms"', 'run.t_end="5 s"']
+               'integrator.error_norm="rms"', "integrator.max_change=1", 'run.t_end="5 s"']
     sim = build(load_deck(deck, ["initial.x_ratio=0", *reduced]))
     integ = sim.stepper.integrator
     assert isinstance(integ, CoupledRosenbrock2) and integ.error_norm == "rms"
+    assert sim.stepper.controller.max_change == 1.0 and sim.stepper.controller.reject_change == 4.0
     assert float(jnp.max(jnp.abs(sim.state.eta[0]))) == 0.0  # pure Al: alpha everywhere
     state = integrate(sim.stepper, sim.state, [5.0])
     row = sim.observe(state)
