@@ -328,6 +328,9 @@ def _electrode_parts(config: RunConfig, dtype, initial: dict | None = None):
     kinetics, control = _kinetics_and_control(config, energy, dtype)
     gap = geo["electrolyte_gap"] if geo["electrolyte_gap"] is not None else 2 * float(energy.delta)
     two_phase = _two_phase_options(config) if "model" in config.sections else None
+    if two_phase is not None and ini["mode"] == "mixed" and ini["x_ratio"] > 0:
+        raise DeckError("initial.mode", f"the two_phase model has no Li-metal phase, so a mixed Li + Al powder "
+                        f"(x_ratio = {ini['x_ratio']:g}) cannot start; use mode = \"prelithiated\" or x_ratio = 0")
     try:
         packing = electrode_packing(grid, geo["radius_mean"], geo["radius_std"], geo["density"], run["seed"], gap)
         e = electrode_problem(grid, packing, energy, mobility, kinetics, control, ini["x_ratio"], mode=ini["mode"],
