@@ -64,21 +64,21 @@ def gmres(T: Callable, b, P: Callable | None = None, x0=None, rtol: float = 1e-8
 
             def ortho(i, wh):
                 w, h = wh
-                hij = jnp.where(i <= j, _dot(V[i], w), 0.0)
+                hij = _dot(V[i], w)
                 return w - hij * V[i], h.at[i].set(hij)
 
-            w, h = lax.fori_loop(0, m + 1, ortho, (w, jnp.zeros(m + 1, dtype)))
+            # over the j + 1 basis vectors built so far only (a loop over all m + 1, masked,
+            # made each iteration cost as much as the restart length)
+            w, h = lax.fori_loop(0, j + 1, ortho, (w, jnp.zeros(m + 1, dtype)))
             hn = jnp.sqrt(_dot(w, w))
             h = h.at[j + 1].set(hn)
             V = V.at[j + 1].set(w / jnp.where(hn > 0, hn, 1.0))
 
             def rotate(i, h):
                 a, bb = h[i], h[i + 1]
-                rot = i < j
-                return h.at[i].set(jnp.where(rot, cs[i] * a + sn[i] * bb, a)).at[i + 1].set(
-                    jnp.where(rot, -sn[i] * a + cs[i] * bb, bb))
+                return h.at[i].set(cs[i] * a + sn[i] * bb).at[i + 1].set(-sn[i] * a + cs[i] * bb)
 
-            h = lax.fori_loop(0, m, rotate, h)
+            h = lax.fori_loop(0, j, rotate, h)
             c_, s_ = _givens(h[j], h[j + 1])
             h = h.at[j].set(c_ * h[j] + s_ * h[j + 1]).at[j + 1].set(0.0)
             g = g.at[j + 1].set(-s_ * g[j]).at[j].set(c_ * g[j])
