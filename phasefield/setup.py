@@ -91,7 +91,7 @@ def _lial_physics(config: RunConfig, grid: Grid, dtype):
     return energy, mobility
 
 
-def _integrator(config: RunConfig, model, grid: Grid, stiff_default: bool, state=None):
+def _integrator(config: RunConfig, model, grid: Grid, stiff_default: bool, state=None, nonnegative=False):
     """The [integrator] scheme: ``auto`` is ROS2 for Li-Al physics (stiff beta branch and the
     1e10 mobility contrast, where the stabilised step is inaccurate at any practical
     tolerance; see phasefield/integrators/rosenbrock.py) and the semi-implicit Fourier step
@@ -113,7 +113,7 @@ def _integrator(config: RunConfig, model, grid: Grid, stiff_default: bool, state
         scheme = "rosenbrock" if stiff_default else "semi-implicit"
     if scheme == "rosenbrock":
         return Rosenbrock2(model, grid, rtol=integ["krylov_rtol"], restart=integ["krylov_restart"],
-                           error_norm=integ["error_norm"])
+                           error_norm=integ["error_norm"], nonnegative=nonnegative)
     if integ["error_norm"] != "max":
         raise DeckError("integrator.error_norm", f"the \"rms\" error norm is an option of the ROS2 steps; scheme "
                         f"{scheme!r} measures its error in the max norm")
@@ -255,11 +255,14 @@ def _electrode_simulation(config: RunConfig, grid: Grid, model, state, labels, d
     })
     dt0 = config["integrator"]["dt_initial"] or float(state.dt)
     state = replace(state, dt=jnp.asarray(dt0, dtype))
-    # the dilute-alpha entropy term diverges at X = 0: a step that would empty a cell is retried
+    # the dilute-alpha entropy term diverges at X = 0: the ROS2 step projects dips below 0 of
+    # emptied cells back conservatively and a step that would still empty a cell is retried
     # (the two-phase energy holds X at >= 1e-30 in its split instead)
-    lower = 0.0 if float(energy.T_dilute) > 0 and not two_phase else -0.1
+    dilute = float(energy.T_dilute) > 0 and not two_phase
+    lower = 0.0 if dilute else -0.1
     # voltage cut-offs are located to 1 ms unless the deck says otherwise
-    stepper = AdaptiveStepper(_integrator(config, model, grid, True), _controller(config, (lower, 1.1), 1e-3))
+    stepper = AdaptiveStepper(_integrator(config, model, grid, True, nonnegative=dilute),
+                              _controller(config, (lower, 1.1), 1e-3))
     times = _output_times(run["t_end"], out["count"], out["spacing"], 100 * dt0)
     return Simulation(grid, stepper, state, observe, fields, times, "s",
                       config["integrator"]["max_steps_per_output"], _protocol_steps(config), labels)

@@ -177,3 +177,43 @@ def test_conserving_correction_spares_emptied_cells(monkeypatch):
     # the emptied cell takes ~1e-12 / 0.2 of a full cell's share of the correction
     assert abs(float(shift[1])) < 1e-10 * float(jnp.max(jnp.abs(shift)))
     assert float(jnp.max(jnp.abs(shift))) > 0  # the others carry the correction
+
+
+def test_dilute_steps_project_small_dips_below_zero_back_conservatively():
+    """With the dilute alpha's ``R T ln X`` the ROS2 step holds emptied cells above X = 0: a
+    cell a step takes below 0 keeps a tenth of its content, the Li that adds is taken from
+    the others in proportion to X (1 - X) (the psi-weighted content is unchanged to round-off),
+    and the dip joins the error estimate; a dip larger than the room to take it from is left
+    for the controller to reject."""
+    from pathlib import Path
+
+    from phasefield.deck import load_deck
+    from phasefield.integrators.rosenbrock import FLOOR_SHARE
+    from phasefield.setup import build
+
+    deck = Path(__file__).resolve().parents[1] / "inputs/lial_gitt_1d.toml"
+    sim = build(load_deck(deck))
+    integ = sim.stepper.integrator
+    assert integ.nonnegative and sim.stepper.controller.lower == 0.0
+    model = integ.model
+    psi, active = model.psi * model.active, model.active
+    old = jnp.where(active > 0, 0.3, 0.0).at[1].set(2e-14).at[2].set(5e-13)
+    trial = old.at[1].set(-3e-13).at[2].set(4e-13).at[5].set(0.2)  # cell 1 dips, cell 2 does not
+    X, dip = integ._project_nonnegative(trial, old)
+    assert float(jnp.min(X)) >= 0.0
+    assert float(X[1]) == pytest.approx(FLOOR_SHARE * 2e-14, rel=1e-9)
+    assert float(dip[1]) == pytest.approx(float(psi[1]) * (FLOOR_SHARE * 2e-14 + 3e-13), rel=1e-12)
+    assert float(jnp.sum(jnp.abs(dip))) == float(dip[1])  # nothing else is raised
+    # conserved to round-off; the Li comes from cells with room (cell 5: 0.2 * 0.8 of 0.3 * 0.7)
+    assert float(jnp.sum(psi * X)) == pytest.approx(float(jnp.sum(psi * trial)), rel=1e-15, abs=1e-18)
+    taken = np.asarray(trial - X)
+    assert taken[5] / taken[6] == pytest.approx(0.2 * 0.8 / (0.3 * 0.7), rel=1e-2)  # ~3e-14 of 0.3: round-off
+    assert float(X[2]) == pytest.approx(4e-13, rel=1e-9)  # a nearly empty cell gives ~nothing
+    # a dip deeper than half the room of the rest is not projected
+    deep = jnp.where(active > 0, -0.5, 0.0).at[3].set(0.01)
+    X_deep, _ = integ._project_nonnegative(deep, old)
+    np.testing.assert_array_equal(np.asarray(X_deep), np.asarray(deep))
+    # and inside a step the dip is part of the error estimate: a drained film's surface cells
+    state = replace(sim.state, X=old)
+    new, err = jax.jit(integ.step_with_error)(state, 1e-3)
+    assert float(jnp.min(new.X)) >= 0.0 and np.isfinite(float(err))

@@ -51,6 +51,15 @@ X (1 - X), so a cell emptied of Li is not pushed below X = 0 by solver round-off
 sums to zero and a galvanostatic current is fixed, so there ``sum psi k`` equals
 ``sum psi F`` and Li is conserved to round-off whatever the solver tolerance (under
 potentiostatic control the correction only fixes the residual).
+With ``nonnegative=True`` (an energy that diverges at X = 0, such as the dilute alpha's
+``R T ln X``) a step that leaves cells slightly below X = 0 is projected back: those cells are
+set to 0 and the Li this adds is taken from the active cells in proportion to ``X (1 - X)``
+(as for the stage correction), so the psi-weighted Li content is unchanged to round-off, and
+the psi-weighted size of the dip joins the error estimate, so the projection never moves a
+cell by more than the step's error tolerance. Such dips come from cells already emptied
+(X ~ 1e-14 at a delithiated surface or in an alpha layer): the GMRES residual (relative
+1e-7) alone moves them by more than their content, and without the projection every such
+step is rejected and dt collapses to ~1e-7 s (benchmarks/results/network_reversibility.md).
 Solves go through ``lax.custom_linear_solve``, so ``jax.grad``
 through fixed-step runs uses implicit differentiation (a transposed GMRES solve).
 """
@@ -68,6 +77,7 @@ from phasefield.grid import Grid
 from phasefield.integrators.krylov import gmres
 
 GAMMA = 1.0 + 1.0 / math.sqrt(2.0)
+FLOOR_SHARE = 0.1  # a cell a step would take below X = 0 keeps this share of its content
 
 
 def preconditioned_solve(W, P, Pt, b, rtol, restart, max_cycles):
@@ -120,6 +130,7 @@ class Rosenbrock2:
     restart: int = static(100)
     max_cycles: int = static(2)
     error_norm: str = static("max")
+    nonnegative: bool = static(False)
 
     # -- X -------------------------------------------------------------------------------
     def _mu_of_X(self, state):
@@ -170,6 +181,21 @@ class Rosenbrock2:
         k, converged = preconditioned_solve(W, P, Pt, b, self.rtol, self.restart, self.max_cycles)
         return k + conservation_correction(self.model, b - W(k), X), converged
 
+    def _project_nonnegative(self, X, X_old):
+        """``(X', dip)``: X with every cell held at no less than ``FLOOR_SHARE`` of its old
+        content where it went below that, and the Li this adds taken back in proportion to
+        ``X (1 - X)`` (module docstring); ``dip`` is the psi-weighted amount each cell was
+        raised by. A dip deeper than half the room is left to the error check."""
+        psi = 1.0 if self.model.psi is None else self.model.psi
+        active = 1.0 if self.model.active is None else self.model.active
+        floor = FLOOR_SHARE * jnp.maximum(X_old, 0.0)
+        raise_by = active * jnp.where(X < 0.0, floor - X, 0.0)
+        lifted = X + raise_by
+        room = active * jnp.clip(lifted * (1.0 - lifted), 0.0, 0.25)
+        added, total = jnp.sum(psi * raise_by), jnp.sum(psi * room)
+        lifted = lifted - room * added / jnp.maximum(total, 1e-300)
+        return jnp.where(added <= 0.5 * total, lifted, X), psi * raise_by
+
     # -- eta -----------------------------------------------------------------------------
     def _eta_solver(self, state, dt):
         lam = self.grid.laplacian_eigenvalues(dtype=state.X.dtype)
@@ -218,6 +244,9 @@ class Rosenbrock2:
             psi = model.psi
             eX = jnp.abs(kX1 + kX2) if psi is None else psi * jnp.abs(kX1 + kX2)
             err = jnp.maximum(err, 0.5 * dt * self._norm(eX))
+            if self.nonnegative:
+                X, dip = self._project_nonnegative(X, state.X)
+                err = jnp.maximum(err, jnp.max(dip))
         if model.evolves_eta:
             keta2 = solve_eta(Feta1 - 2.0 * keta1)
             eta = state.eta + dt * (1.5 * keta1 + 0.5 * keta2)
