@@ -123,8 +123,9 @@ class LiAlEnergy:
     def dilute_alpha(self, X):
         """The dilute-alpha entropy term ``f_d`` (module docstring), J/mol; 0 at ``X >= Xa``."""
         Xa = self.Xa
-        # X <= 1e-30 is held at 1e-30 (X ln X and its derivatives stay finite; the stepper
-        # rejects X < 0 with this term on); the branch above Xa is 0
+        # X <= 1e-30 is held at 1e-30 (X ln X and its derivatives stay finite; with this term
+        # on the ROS2 step projects small dips below 0 back and the stepper rejects the rest);
+        # the branch above Xa is 0
         Xs = jnp.where(X < Xa, jnp.where(X > 1e-30, X, 1e-30), Xa)
 
         def g(x):

@@ -52,11 +52,14 @@ sums to zero and a galvanostatic current is fixed, so there ``sum psi k`` equals
 ``sum psi F`` and Li is conserved to round-off whatever the solver tolerance (under
 potentiostatic control the correction only fixes the residual).
 With ``nonnegative=True`` (an energy that diverges at X = 0, such as the dilute alpha's
-``R T ln X``) a step that leaves cells slightly below X = 0 is projected back: those cells are
-set to 0 and the Li this adds is taken from the active cells in proportion to ``X (1 - X)``
-(as for the stage correction), so the psi-weighted Li content is unchanged to round-off, and
-the psi-weighted size of the dip joins the error estimate, so the projection never moves a
-cell by more than the step's error tolerance. Such dips come from cells already emptied
+``R T ln X``) a step that leaves cells below X = 0 is projected back: each such cell keeps
+``FLOOR_SHARE`` (a tenth) of the content it had (it stays > 0 and its ``ln X`` finite, as a
+cell drained at a finite rate does), the Li this adds is taken from the active cells in
+proportion to ``X (1 - X)`` (as for the stage correction), so the psi-weighted Li content is
+unchanged to round-off, and the psi-weighted amount added joins the error estimate, so the
+projection never moves a cell by more than the step's error tolerance. (Setting such cells
+to exactly 0 instead put the electrode potential, which the drained contact cells set, into
+70 mV step-to-step oscillations.) Such dips come from cells already emptied
 (X ~ 1e-14 at a delithiated surface or in an alpha layer): the GMRES residual (relative
 1e-7) alone moves them by more than their content, and without the projection every such
 step is rejected and dt collapses to ~1e-7 s (benchmarks/results/network_reversibility.md).
