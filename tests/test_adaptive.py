@@ -101,3 +101,25 @@ def test_collapse_raises_a_clear_error():
     stepper = AdaptiveStepper(SemiImplicit(model, grid), AdaptiveController(lower=0.0, upper=1.0, dt_min=1e-8))
     with pytest.raises(SimulationError, match="time step collapsed"):
         integrate(stepper, State.create(bad, dt=1e-3), [1.0])
+
+
+def test_a_trial_far_over_the_tolerance_shrinks_by_its_error_ratio():
+    """An error estimate 100x the tolerance shrinks dt by 0.9 (1/100)^(1/2) (floored at
+    ``shrink_min``), not by the halving kept for other rejections: from dt = 1 to a
+    step the error allows (dt <= 0.01) takes two rejections instead of seven."""
+    grid, model, X = _problem(8)
+
+    class Thresholded:  # an integrator whose error is 100 tol above dt = 0.01, 0 below
+        def __init__(self, model):
+            self.model, self.grid = model, grid
+
+        def step_with_error(self, state, dt):
+            return state.advanced(state.X, state.eta, dt), jnp.where(dt > 0.01 + 1e-12, 0.1, 0.0)
+
+    for shrink_min, expected_dt in ((0.1, 0.01), (0.5, 0.0078125)):
+        ctrl = AdaptiveController(error_tol=1e-3, check_energy=False, shrink_min=shrink_min, grow=1.0)
+        out, stats = AdaptiveStepper(Thresholded(model), ctrl).advance(State.create(X, dt=1.0), 10.0, 1)
+        assert int(stats.accepted) == 1
+        # with the floor at 0.1: 1 -> 0.1 -> 0.01; at 0.5 it halves: 1 -> ... -> 1/128
+        assert int(stats.rejected) == (2 if shrink_min == 0.1 else 7)
+        assert float(out.t) == pytest.approx(expected_dt)

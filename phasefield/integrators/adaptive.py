@@ -17,8 +17,10 @@ cut-off).
 
 After acceptance the next step is ``dt * clip(safety * min((tol/e)^(1/2), max_change/c),
 shrink, grow)`` (the estimate is O(dt^2) for these first-order schemes; the change limit
-caps steps when the estimate is absent); after a rejection ``dt * shrink``, and the step is
-retried. The loop owns its bounds (``max_steps`` accepted
+caps steps when the estimate is absent); after a rejection ``dt * shrink``, or, when the error
+estimate was over the tolerance, ``dt * clip(safety * (tol/e)^(1/2), shrink_min, shrink)``
+(Hairer, Norsett & Wanner, *Solving ODEs I*, II.4: a trial far over the tolerance is not
+retried at half its size only to fail again), and the step is retried. The loop owns its bounds (``max_steps`` accepted
 steps, ``max_rejections`` in a row), so it never hangs and needs no host synchronisation.
 """
 
@@ -42,6 +44,7 @@ class AdaptiveController:
     reject_change: float = 0.2
     grow: float = 1.5
     shrink: float = 0.5
+    shrink_min: float = 0.1
     safety: float = 0.9
     energy_tol: float = 1e-9
     energy_floor: float = 1e-12
@@ -146,7 +149,10 @@ class AdaptiveStepper:
             factor = jnp.clip(c.safety * ratio, c.shrink, c.grow)
             dt_next_ok = jnp.where(truncated, jnp.maximum(s.dt, dt * factor), dt * factor)
             dt_next_ok = jnp.clip(dt_next_ok, c.dt_min, c.dt_max)
-            dt_next_bad = dt * c.shrink
+            over = jnp.isfinite(err) & (err > c.error_tol)
+            dt_next_bad = dt * jnp.where(
+                over, jnp.clip(c.safety * jnp.sqrt(c.error_tol / jnp.maximum(err, 1e-300)), c.shrink_min, c.shrink),
+                c.shrink)
             accepted = replace(trial, dt=dt_next_ok.astype(dtype))
             rejected = replace(s, dt=dt_next_bad.astype(dtype))
             new_s = jax.tree_util.tree_map(lambda a, b: jnp.where(ok, a, b), accepted, rejected)
