@@ -20,8 +20,9 @@ shrink, grow)`` (the estimate is O(dt^2) for these first-order schemes; the chan
 caps steps when the estimate is absent); after a rejection ``dt * shrink``, or, when the error
 estimate was over the tolerance, ``dt * clip(safety * (tol/e)^(1/2), shrink_min, shrink)``
 (Hairer, Norsett & Wanner, *Solving ODEs I*, II.4: a trial far over the tolerance is not
-retried at half its size only to fail again), and the step is retried. The loop owns its bounds (``max_steps`` accepted
-steps, ``max_rejections`` in a row), so it never hangs and needs no host synchronisation.
+retried at half its size only to fail again), and the step is retried. The loop owns its
+bounds (``max_steps`` accepted steps, ``max_rejections`` in a row), so it never hangs and
+needs no host synchronisation.
 """
 
 from __future__ import annotations
@@ -142,17 +143,13 @@ class AdaptiveStepper:
                 ok = ok & (E_new <= E + c.energy_tol * jnp.maximum(jnp.abs(E), c.energy_floor))
             else:
                 E_new = E
-            ratio = jnp.minimum(
-                jnp.sqrt(c.error_tol / jnp.maximum(err, 1e-300)),
-                c.max_change / jnp.maximum(change, 1e-300),
-            )
+            error_ratio = jnp.sqrt(c.error_tol / jnp.maximum(err, 1e-300))
+            ratio = jnp.minimum(error_ratio, c.max_change / jnp.maximum(change, 1e-300))
             factor = jnp.clip(c.safety * ratio, c.shrink, c.grow)
             dt_next_ok = jnp.where(truncated, jnp.maximum(s.dt, dt * factor), dt * factor)
             dt_next_ok = jnp.clip(dt_next_ok, c.dt_min, c.dt_max)
             over = jnp.isfinite(err) & (err > c.error_tol)
-            dt_next_bad = dt * jnp.where(
-                over, jnp.clip(c.safety * jnp.sqrt(c.error_tol / jnp.maximum(err, 1e-300)), c.shrink_min, c.shrink),
-                c.shrink)
+            dt_next_bad = dt * jnp.where(over, jnp.clip(c.safety * error_ratio, c.shrink_min, c.shrink), c.shrink)
             accepted = replace(trial, dt=dt_next_ok.astype(dtype))
             rejected = replace(s, dt=dt_next_bad.astype(dtype))
             new_s = jax.tree_util.tree_map(lambda a, b: jnp.where(ok, a, b), accepted, rejected)

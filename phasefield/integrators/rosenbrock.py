@@ -111,8 +111,15 @@ def conservation_correction(model, residual, X):
     frozen."""
     if model.psi is None:
         return jnp.mean(residual)
-    room = model.active * (jnp.clip(X * (1.0 - X), 0.0, 0.25) + 1e-30)  # 1e-30: never all zero
+    room = _room(model, X) + 1e-30 * model.active  # 1e-30: never all zero
     return room * jnp.sum(model.psi * model.active * residual) / jnp.sum(model.psi * room)
+
+
+def _room(model, X):
+    """``X (1 - X)`` in the active cells: where Li can be taken from or put without leaving
+    [0, 1] (the share of a conservative correction each cell carries)."""
+    active = 1.0 if model.active is None else model.active
+    return active * jnp.clip(X * (1.0 - X), 0.0, 0.25)
 
 
 @pytree
@@ -194,7 +201,7 @@ class Rosenbrock2:
         floor = FLOOR_SHARE * jnp.maximum(X_old, 0.0)
         raise_by = active * jnp.where(X < 0.0, floor - X, 0.0)
         lifted = X + raise_by
-        room = active * jnp.clip(lifted * (1.0 - lifted), 0.0, 0.25)
+        room = _room(self.model, lifted)
         added, total = jnp.sum(psi * raise_by), jnp.sum(psi * room)
         lifted = lifted - room * added / jnp.maximum(total, 1e-300)
         return jnp.where(added <= 0.5 * total, lifted, X), psi * raise_by
