@@ -178,3 +178,50 @@ def test_electrode_deck_runs_the_two_phase_model():
     with pytest.raises(DeckError, match="integrator.error_norm"):
         build(load_deck(root / "inputs/lial_reaction_2d.toml", ['integrator.scheme="semi-implicit"',
                                                                 'integrator.error_norm="rms"']))
+
+
+def test_the_nucleation_source_linearisation_and_its_place_in_the_preconditioner(monkeypatch):
+    """``source_linearisation`` is the nucleation source's local Jacobian (checked against
+    central differences), and the coupled step's phi preconditioner inverts it: in a beta
+    layer driven past the overpotential, ``P W`` returns a unit change of phi to within 5 %
+    (with the source left out of ``P``, three times it)."""
+    from phasefield._pytree import replace
+    from phasefield.integrators.rosenbrock import GAMMA
+    from phasefield.models.two_phase import TwoPhaseModel
+
+    grid, model, state = _slab()
+    state, _ = advance_to(_stepper(model, grid), state, 30.0, 50_000)
+    phi = state.eta[0]
+    mu = model.energy.chemical_potential(state.X, phi)
+    d_phi, d_mu = model.source_linearisation(state, mu)
+    source = lambda p, m: model.nucleation.source(p, model.equilibrium_voltage(m))  # noqa: E731
+    keep = np.asarray(model.domain.psi >= 0.5) * np.asarray(model.domain.active)
+    hp, hm = 1e-6, 1e-3  # J/mol for mu: V moves by 1e-8 V against a smooth step 10 mV wide
+    fd_phi = (source(phi + hp, mu) - source(phi - hp, mu)) / (2 * hp) * keep
+    fd_mu = (source(phi, mu + hm) - source(phi, mu - hm)) / (2 * hm) * keep
+    np.testing.assert_allclose(d_phi, fd_phi, rtol=1e-6, atol=1e-6 * float(model.nucleation.rate))
+    np.testing.assert_allclose(d_mu, fd_mu, rtol=1e-5, atol=1e-12)
+    driven = keep * (np.asarray(-d_phi) > 0.5 * float(model.nucleation.rate))
+    assert driven.sum() >= 3  # the beta layer: its source relaxes phi at the full rate r
+
+    # the phi block of the preconditioner inverts W's local part in a driven beta cell: P W
+    # applied to a unit change of phi over the layer gives it back (without the source: three times it)
+    # the electrode decks' interface kinetics (L 2 W ~ 0.5 /s, against r = 10 /s)
+    model = replace(model, L=jnp.asarray(0.01))
+    integrator = CoupledRosenbrock2(model, grid)
+    y0 = jnp.concatenate([state.X[None], state.eta])
+    _, jvp = jax.linearize(integrator._rate(state), y0)
+    dt = 2.0
+    cells = np.nonzero(driven)[0]
+    cell = int(cells[len(cells) // 2])
+    assert driven[cell - 1] and driven[cell + 1]  # inside the layer: the gradient term of a
+    unit = jnp.zeros_like(y0).at[1].set(jnp.asarray(driven))  # change uniform over it vanishes
+
+    def returned():
+        P, _ = integrator._preconditioner(state, dt)
+        return float(P(unit - GAMMA * dt * jvp(unit))[1, cell])
+
+    assert abs(returned() - 1.0) < 0.05, returned()
+    zeros = lambda self, state, mu: (jnp.zeros_like(state.X), jnp.zeros_like(state.X))  # noqa: E731
+    monkeypatch.setattr(TwoPhaseModel, "source_linearisation", zeros)
+    assert returned() > 2.0, returned()  # the source's relaxation missing from P

@@ -153,6 +153,22 @@ class TwoPhaseModel(ElectrodeMethods):
         """``div(psi M grad mu)`` (no source)."""
         return cahn_hilliard_rate(mu, self.log_mobility(state, mu), grid, self.psi, self.face_psi(grid))
 
+    def source_linearisation(self, state, mu):
+        """``(d s_phi/d phi, d s_phi/d mu)`` per cell (1/s and mol/(J s)) at fixed mu and at
+        fixed phi: the nucleation source's local Jacobian, which a preconditioner of the phi
+        block needs beside the energy's (``-d s_phi/d phi`` is ``r`` where a phase is driven
+        past its overpotential and 0 near the plateau; both are 0 without nucleation)."""
+        if self.nucleation is None:
+            return jnp.zeros_like(state.X), jnp.zeros_like(state.X)
+        phi = state.eta[0]
+        source = lambda p, m: self.nucleation.source(p, self.equilibrium_voltage(m))
+        _, d_phi = jax.jvp(lambda p: source(p, mu), (phi,), (jnp.ones_like(phi),))
+        _, d_mu = jax.jvp(lambda m: source(phi, m), (mu,), (jnp.ones_like(mu),))
+        if self.domain is not None:
+            keep = jnp.where(self.domain.psi >= 0.5, self.domain.active, 0.0)
+            d_phi, d_mu = d_phi * keep, d_mu * keep
+        return d_phi, d_mu
+
     def rates(self, state, grid: Grid):
         """``(dX/dt, dphi/dt)``, the second with a leading axis of one."""
         mu, force = self.driving_forces(state, grid)
