@@ -12,7 +12,10 @@ capacity, reversibility, utilisation (Li per Al gained on lithiation; 1 = LiAl) 
 the cycle completed.
 
     python benchmarks/electrode_cycle.py [--model two_phase|single_field] [--x 0]
-        [--wall-max 1500] [--outputs 200] [--set KEY=VALUE ...] [--out FILE]
+        [--wall-max 1500] [--outputs 200] [--set KEY=VALUE ...] [--out FILE] [--checkpoint DIR]
+
+``--checkpoint DIR`` writes the state at every output (``phasefield.io.checkpoint``) for
+diagnostics on the states a run passes through.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import jax
 
 import phasefield  # noqa: F401  (float64)
 from phasefield.deck import load_deck
+from phasefield.io.checkpoint import save_checkpoint
 from phasefield.protocol import run_protocol
 from phasefield.setup import build
 
@@ -49,6 +53,7 @@ def main(argv=None):
     ap.add_argument("--outputs", type=int, default=200, help="outputs per protocol step")
     ap.add_argument("--set", action="append", default=[], help="deck override KEY=VALUE (repeatable)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks/results/electrode_cycle.json"))
+    ap.add_argument("--checkpoint", default=None, help="write the state at every output into this folder")
     args = ap.parse_args(argv)
 
     overrides = [f"initial.x_ratio={args.x}", 'protocol.type="cycle"', 'run.t_end="10 h"']
@@ -78,6 +83,8 @@ def main(argv=None):
         record["rows"].append(row)
         print(row, flush=True)
         save()
+        if args.checkpoint:
+            save_checkpoint(args.checkpoint, state, extra=row, keep=100_000)
         if row["wall_s"] > args.wall_max:
             raise WallLimit
 

@@ -113,12 +113,13 @@ PROBLEM_SECTIONS["lial_particle"] = {
     },
     # kind "single_field": X alone with the three-well energy; "two_phase": X and a phase field
     # (phasefield.models.two_phase) with the Allen-Cahn mobility, nucleation overpotential and
-    # rate below
+    # rate below, and the mean of two cells' mobility on a face (two_phase only)
     "model": {
         "kind": Field(kind="str", default="single_field", choices=("single_field", "two_phase")),
         "phase_mobility": Field("phase_mobility", "1 mol/J/s", minimum=0.0),
         "nucleation_overpotential": Field("potential", "10 mV", minimum=0.0),
         "nucleation_rate": Field("rate", "10 1/s", minimum=0.0, exclusive_minimum=False),
+        "face_mobility": Field(kind="str", default="geometric", choices=("geometric", "arithmetic")),
     },
     "initial": {
         "X": Field(default=0.02, minimum=0.0, exclusive_minimum=False, maximum=1.0),

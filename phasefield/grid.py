@@ -111,13 +111,16 @@ class Grid:
         zero = jnp.zeros_like(lax_index(a, ax, slice(0, 1)))
         return jnp.concatenate([inner, zero], axis=ax)
 
-    def face_mean(self, a: jnp.ndarray, d: int) -> jnp.ndarray:
-        """Arithmetic mean of the two cells beside each face ``i+1/2``."""
+    def face_upper(self, a: jnp.ndarray, d: int) -> jnp.ndarray:
+        """The cell ``i+1`` beside each face ``i+1/2`` (at a no-flux end, the last cell itself)."""
         ax = self._ax(d)
         if self.bc[d] == "periodic":
-            return 0.5 * (a + jnp.roll(a, -1, axis=ax))
-        upper = jnp.concatenate([lax_index(a, ax, slice(1, None)), lax_index(a, ax, slice(-1, None))], axis=ax)
-        return 0.5 * (a + upper)
+            return jnp.roll(a, -1, axis=ax)
+        return jnp.concatenate([lax_index(a, ax, slice(1, None)), lax_index(a, ax, slice(-1, None))], axis=ax)
+
+    def face_mean(self, a: jnp.ndarray, d: int) -> jnp.ndarray:
+        """Arithmetic mean of the two cells beside each face ``i+1/2``."""
+        return 0.5 * (a + self.face_upper(a, d))
 
     def face_gradient(self, a: jnp.ndarray, d: int) -> jnp.ndarray:
         return self.face_difference(a, d) / self.spacing[d]

@@ -278,7 +278,7 @@ def _two_phase_options(config: RunConfig) -> dict | None:
         raise DeckError("energy.alpha_solution", "the two_phase model's alpha is the dilute solution; "
                         "set alpha_solution = \"dilute\"")
     return {"L": mo["phase_mobility"], "nucleation_overpotential": mo["nucleation_overpotential"],
-            "nucleation_rate": mo["nucleation_rate"]}
+            "nucleation_rate": mo["nucleation_rate"], "face_mobility": mo["face_mobility"]}
 
 
 def _build_particle(config: RunConfig, dtype) -> Simulation:

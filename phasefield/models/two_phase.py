@@ -16,7 +16,18 @@ own composition and blended in log space with the interpolation function,
     M_p  = D*_p(X_p) X_p (1 - X_p) / (R T),
 
 so a cell that is all alpha carries alpha's mobility whatever its Li content, and the beta
-vacancy dependence of ``D*`` acts through X_beta. The Allen-Cahn mobility ``L`` (mol/(J s))
+vacancy dependence of ``D*`` acts through X_beta. On a face the mobility is the geometric
+mean of the two cells' (``face_mobility="geometric"``) or their arithmetic mean
+(``"arithmetic"``). The choice matters only where the cells beside a face differ by orders
+of magnitude, which is at a front: with a four-cell interface, ln M changes by ~6 (of the
+~26 between the phases) from cell to cell across it, and the geometric mean makes each
+face into alpha a barrier that Li crosses only as the cell beyond it turns to beta. A front
+that beta feeds then advances one cell at a time, each cell taking the whole current in a
+burst, and the electrode potential dips by up to ~0.1 V before the next row of cells gives
+way (benchmarks/results/electrode_cycle.md); with the arithmetic mean the cell ahead of the
+front fills from beta at beta's rate and the front follows the supply. Faces between two
+alpha cells keep alpha's mobility either way, so an alpha layer of two or more cells still
+blocks Li; one of a single cell does not (tests/test_two_phase.py). The Allen-Cahn mobility ``L`` (mol/(J s))
 sets the interface kinetics; it is chosen large enough that the fronts are diffusion
 controlled (the single-field model has no interface kinetics at all).
 
@@ -49,7 +60,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from phasefield._pytree import pytree
+from phasefield._pytree import pytree, static
 from phasefield.constants import R_GAS
 from phasefield.energies.kks import TwoPhaseEnergy
 from phasefield.grid import Grid
@@ -91,6 +102,8 @@ class TwoPhaseModel(ElectrodeMethods):
         L: Allen-Cahn mobility of phi (mol / (J s)).
         domain, kinetics, control: as for ``PhaseFieldModel``.
         nucleation: ``Nucleation`` or ``None`` (no new phase appears).
+        face_mobility: ``"geometric"`` or ``"arithmetic"``, the mean of two cells' mobility
+            on the face between them (module docstring).
     """
 
     energy: TwoPhaseEnergy
@@ -100,6 +113,7 @@ class TwoPhaseModel(ElectrodeMethods):
     kinetics: Any = None
     control: Any = None
     nucleation: Any = None
+    face_mobility: str = static("geometric")
 
     evolves_X = True
     evolves_eta = True
@@ -151,7 +165,8 @@ class TwoPhaseModel(ElectrodeMethods):
 
     def conserved_rate(self, state, mu, grid: Grid):
         """``div(psi M grad mu)`` (no source)."""
-        return cahn_hilliard_rate(mu, self.log_mobility(state, mu), grid, self.psi, self.face_psi(grid))
+        return cahn_hilliard_rate(mu, self.log_mobility(state, mu), grid, self.psi, self.face_psi(grid),
+                                  face=self.face_mobility)
 
     def source_linearisation(self, state, mu):
         """``(d s_phi/d phi, d s_phi/d mu)`` per cell (1/s and mol/(J s)) at fixed mu and at

@@ -70,12 +70,13 @@ def particle_problem(grid: Grid, radius: float, energy, mobility, kinetics: Butl
 
 def lial_two_phase_model(energy, mobility, domain: Domain, kinetics: ButlerVolmer, control, L: float = 1.0,
                          nucleation_overpotential: float = 0.01, nucleation_rate: float = 10.0,
-                         dtype=jnp.float64):
+                         face_mobility: str = "geometric", dtype=jnp.float64):
     """The two-phase (KKS) model (``phasefield.models.two_phase``) of the ``LiAlEnergy``'s
     phases on ``domain``: a dilute alpha (``TwoPhaseEnergy.from_lial(..., alpha="dilute")`` at
     the mobility's temperature), an interface of the energy's width ``delta``, Allen-Cahn
     mobility ``L`` (mol/(J s)) and nucleation ``nucleation_overpotential`` (V) past the
-    plateau, with an onset over half that, at ``nucleation_rate`` (1/s)."""
+    plateau, with an onset over half that, at ``nucleation_rate`` (1/s); ``face_mobility``:
+    the mean of two cells' mobility on a face (``TwoPhaseModel``)."""
     from phasefield.energies.kks import TwoPhaseEnergy
     from phasefield.models.two_phase import Nucleation, TwoPhaseModel
 
@@ -84,13 +85,14 @@ def lial_two_phase_model(energy, mobility, domain: Domain, kinetics: ButlerVolme
     nucleation = Nucleation(a(energy.V1), a(nucleation_overpotential), a(nucleation_overpotential / 2),
                             a(nucleation_rate))
     return TwoPhaseModel(kks, mobility, a(L), domain=domain, kinetics=kinetics, control=control,
-                         nucleation=nucleation)
+                         nucleation=nucleation, face_mobility=face_mobility)
 
 
 def two_phase_particle_problem(grid: Grid, radius: float, energy, mobility, kinetics: ButlerVolmer, control,
                                X0: float = 0.02, gap: float | None = None, psi_cut: float = 0.0,
                                L: float = 1.0, nucleation_overpotential: float = 0.01,
-                               nucleation_rate: float = 10.0, dtype=jnp.float64):
+                               nucleation_rate: float = 10.0, face_mobility: str = "geometric",
+                               dtype=jnp.float64):
     """``(model, state)`` of the same particle with the two-phase model of
     ``lial_two_phase_model``; phi starts from X (``phase_field_of``)."""
     from phasefield.models.two_phase import phase_field_of
@@ -99,7 +101,7 @@ def two_phase_particle_problem(grid: Grid, radius: float, energy, mobility, kine
     gap = 2 * width if gap is None else gap
     domain = particle_domain(grid, radius, gap, width, psi_cut, dtype)
     model = lial_two_phase_model(energy, mobility, domain, kinetics, control, L, nucleation_overpotential,
-                                 nucleation_rate, dtype)
+                                 nucleation_rate, face_mobility, dtype)
     X = jnp.full(grid.shape, X0, dtype=dtype)
     return model, State.create(X, eta=phase_field_of(X, model.energy)[None], dt=1e-6)
 
