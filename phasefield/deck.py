@@ -161,6 +161,8 @@ PROBLEM_SECTIONS["lial_electrode"] = {
         "density": Field(default=0.7, minimum=0.0, maximum=0.9),
         "electrolyte_gap": Field("length", None, minimum=0.0),
         "psi_cut": Field(default=0.0, minimum=0.0, exclusive_minimum=False, maximum=0.45),
+        # no current enters more than this far behind the SE face (default: the full profile)
+        "contact_reach": Field("length", None, minimum=0.0),
     },
     "initial": {
         "x_ratio": Field(default=0.0, minimum=0.0, exclusive_minimum=False, maximum=100.0),

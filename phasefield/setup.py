@@ -338,6 +338,7 @@ def _electrode_parts(config: RunConfig, dtype, initial: dict | None = None):
         packing = electrode_packing(grid, geo["radius_mean"], geo["radius_std"], geo["density"], run["seed"], gap)
         e = electrode_problem(grid, packing, energy, mobility, kinetics, control, ini["x_ratio"], mode=ini["mode"],
                               seed=run["seed"], X_al=ini["X_al"], psi_cut=geo["psi_cut"],
+                              contact_reach=geo["contact_reach"],
                               domain_size=ini.get("domain_size"), two_phase=two_phase, dtype=dtype)
     except (PackingError, ValueError) as err:
         raise DeckError("geometry", str(err)) from None

@@ -141,6 +141,13 @@ def test_electrolyte_contact_flat_face():
     # the active surface sits on the SE face: nothing at the collector end
     w = electrolyte_contact(psi, grid, face, width)
     assert np.all(w[x > face + 5 * width] < 1e-7)
+    # with a reach the tail ends there and the face still carries its area
+    cut = electrolyte_contact(psi, grid, face, width, reach=width)
+    assert np.all(cut[x > face + width] == 0.0) and np.any(w[x > face + width] > 1e-3)
+    assert abs(float(cut.sum()) * grid.cell_volume / 5.0 - 1) < 5e-3
+    np.testing.assert_allclose(cut[x <= face], w[x <= face] / (1 - 0.5 * (1 - np.tanh(2.0))) ** 2, rtol=1e-12)
+    with pytest.raises(PackingError):
+        electrolyte_contact(psi, grid, face, width, reach=0.0)
 
 
 @pytest.mark.parametrize("ndim", [2, 3])

@@ -226,6 +226,14 @@ def test_electrode_deck_runs_the_two_phase_model():
     row = sim.observe(state)
     assert abs(row["capacity_mAh_per_cm2"] / (1.0 * 5.0 / 3600.0) - 1.0) < 1e-9  # 1 mA/cm^2 for 5 s
     assert np.isfinite(row["D_eff_cm2_per_s"]) and row["voltage_V"] < 0.38
+    # the face mean and the contact's reach from the deck: no current source deeper than
+    # 1 um behind the electrolyte face (at 2 um) with it, a tail there without it
+    reach = build(load_deck(deck, ["initial.x_ratio=0", *reduced, 'model.face_mobility="arithmetic"',
+                                   'geometry.contact_reach="1 um"']))
+    assert reach.stepper.integrator.model.face_mobility == "arithmetic"
+    deep = sim.grid.axis_coordinates(0) > 2.0 + 1.0
+    assert float(jnp.max(reach.stepper.integrator.model.domain.surface[deep])) == 0.0
+    assert float(jnp.max(integ.model.domain.surface[deep])) > 1e-4
     with pytest.raises(DeckError, match="initial.mode.*Li-metal phase"):
         build(load_deck(deck, ["initial.x_ratio=0.5", 'initial.mode="mixed"', *reduced]))
     with pytest.raises(DeckError, match="integrator.error_norm"):

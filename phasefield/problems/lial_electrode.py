@@ -72,7 +72,7 @@ def electrode_packing(grid: Grid, radius_mean: float, radius_std: float, density
 def electrode_problem(grid: Grid, packing: Packing, energy, mobility, kinetics, control, x_ratio: float,
                       mode: str = "mixed", seed: int = 0, X_al: float = 0.02, psi_cut: float = 0.0,
                       domain_size: float | None = None, two_phase: dict | None = None,
-                      dtype=jnp.float64) -> Electrode:
+                      contact_reach: float | None = None, dtype=jnp.float64) -> Electrode:
     """Build the electrode of the module docstring on ``grid`` from ``packing``.
 
     Args:
@@ -88,12 +88,14 @@ def electrode_problem(grid: Grid, packing: Packing, energy, mobility, kinetics, 
         two_phase: keyword arguments of ``lial_two_phase_model`` (``L``,
             ``nucleation_overpotential``, ``nucleation_rate``) to build the two-phase model;
             None (default) builds the single-field ``PhaseFieldModel``.
+        contact_reach: depth behind the SE face (um) beyond which no current enters
+            (``electrolyte_contact``'s ``reach``); None: the full tanh profile.
     """
     width = float(energy.delta)
     if tuple(float(b) for b in packing.box) != tuple(float(v) for v in grid.lengths):
         raise ValueError(f"the packing's box {packing.box} must equal the grid's lengths {grid.lengths}")
     psi, labels = rasterize(packing, grid, width)
-    surface = electrolyte_contact(psi, grid, packing.gap, width)
+    surface = electrolyte_contact(psi, grid, packing.gap, width, reach=contact_reach)
     face_area = float(np.prod(grid.lengths[1:]))
     domain = Domain.create(psi, surface, face_area, psi_cut=psi_cut, dtype=dtype)
     per_particle, achieved = assign_li_al(packing, x_ratio, seed, mode=mode, X_al=X_al)
