@@ -70,6 +70,7 @@ def main(argv=None):
     sim = build(load_deck(args.deck, overrides))
     record = {"deck": os.path.relpath(args.deck, ROOT), "model": args.model, "x": args.x, "overrides": overrides,
               "grid": list(sim.grid.shape), "integrator": type(sim.stepper.integrator).__name__,
+              "preconditioner": getattr(sim.stepper.integrator, "preconditioner", None),
               "machine": f"{platform.machine()} CPU x{os.cpu_count()}, jax {jax.__version__}, float64",
               "wall_max_s": args.wall_max, "rows": [], "steps": []}
     start = sim.observe(sim.state)

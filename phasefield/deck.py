@@ -214,6 +214,11 @@ def _common_sections(problem: str) -> dict[str, dict[str, Field]]:
             "max_change": Field(default=0.05, minimum=0.0),
             "krylov_rtol": Field(default=1e-7, minimum=0.0),
             "krylov_restart": Field(default=100, kind="int", minimum=1, exclusive_minimum=False, maximum=10_000),
+            # the two-phase ROS2 step's GMRES preconditioner: "spectral" (constant-coefficient
+            # inverse, blended cell by cell), "direct" (block-tridiagonal LU of the local
+            # Jacobian; phasefield/integrators/block_tridiagonal.py) or "auto": direct where its
+            # blocks have at most DIRECT_BLOCK_LIMIT unknowns (2D grids up to 256 cells across)
+            "preconditioner": Field(default="auto", kind="str", choices=("auto", "spectral", "direct")),
             "dt_initial": Field(time, None, minimum=0.0),
             "dt_max": Field(time, None, minimum=0.0),
             "max_steps_per_output": Field(default=10_000_000, kind="int", minimum=1, exclusive_minimum=False),

@@ -98,6 +98,7 @@ def _integrator(config: RunConfig, model, grid: Grid, stiff_default: bool, state
     otherwise; ``etdrk2`` the second-order exponential step for constant-mobility problems
     (phasefield/integrators/exponential.py), holding its multipliers for steps of ``dt_max``
     when the deck sets one (``state`` gives their shapes)."""
+    from phasefield.integrators.block_tridiagonal import DIRECT_BLOCK_LIMIT, block_size
     from phasefield.integrators.coupled_rosenbrock import CoupledRosenbrock2
     from phasefield.models.two_phase import TwoPhaseModel
 
@@ -107,8 +108,15 @@ def _integrator(config: RunConfig, model, grid: Grid, stiff_default: bool, state
         if scheme not in ("auto", "rosenbrock"):
             raise DeckError("integrator.scheme", f"the two_phase model runs with \"rosenbrock\" (its coupled X-phi "
                             f"ROS2 step) or \"auto\"; got {scheme!r}")
+        preconditioner = integ["preconditioner"]
+        if preconditioner == "auto":
+            small = block_size(2, grid) <= DIRECT_BLOCK_LIMIT  # two fields, X and phi
+            preconditioner = "direct" if small else "spectral"
         return CoupledRosenbrock2(model, grid, rtol=integ["krylov_rtol"], restart=integ["krylov_restart"],
-                                  error_norm=integ["error_norm"])
+                                  error_norm=integ["error_norm"], preconditioner=preconditioner)
+    if integ["preconditioner"] not in ("auto", "spectral"):
+        raise DeckError("integrator.preconditioner", f"{integ['preconditioner']!r} is an option of the two_phase "
+                        f"model's coupled ROS2 step; this model's steps use the spectral preconditioner")
     if scheme == "auto":
         scheme = "rosenbrock" if stiff_default else "semi-implicit"
     if scheme == "rosenbrock":

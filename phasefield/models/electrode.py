@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-from phasefield.electrochem import Galvanostatic, solve_potential
+from phasefield._pytree import replace
+from phasefield.electrochem import Galvanostatic, Potentiostatic, solve_potential
 from phasefield.grid import Grid
 
 
@@ -46,6 +47,15 @@ class ElectrodeMethods:
         d = self.domain
         return solve_potential(self.kinetics, self.control, self.equilibrium_voltage(mu), d.surface,
                                d.face_area, grid.cell_volume, state.X)
+
+    def with_potential_held(self, state, grid: Grid, mu=None):
+        """This model with the electrode potential held at its present value (potentiostatic
+        control at ``electrode_potential(state)``); itself without galvanostatic control. Its
+        Jacobian is the local part of the galvanostatic one, which adds the rank-one coupling
+        of every surface cell through the potential solved for the whole electrode."""
+        if self.kinetics is None or not isinstance(self.control, Galvanostatic):
+            return self
+        return replace(self, control=Potentiostatic(self.electrode_potential(state, grid, mu)))
 
     def stop_event(self, state, grid: Grid):
         """True once the electrode potential has left the galvanostatic control's cut-off
