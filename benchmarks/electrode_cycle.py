@@ -10,7 +10,8 @@ that ends 1 um behind the electrolyte face so that no current bypasses an alpha 
 through the smoothed contact's tail) with the ROS2 error in the max norm and no per-step
 change cap (``integrator.max_change = 1``). ``--wall-max`` is checked at the outputs. Per output: protocol step,
 time, electrode potential, capacity, Li per Al, beta fraction of the solid, accepted and
-rejected steps, wall time. At the end (or at ``--wall-max``): the lithiated and delithiated
+rejected steps, the trapped-Li fraction, alpha-shell thickness, beta percolation and effective
+diffusivity, wall time. At the end (or at ``--wall-max``): the lithiated and delithiated
 capacity, reversibility, utilisation (Li per Al gained on lithiation; 1 = LiAl) and whether
 the cycle completed.
 
@@ -42,6 +43,11 @@ ROOT = Path(__file__).resolve().parents[1]
 TWO_PHASE = ['model.kind="two_phase"', 'energy.alpha_solution="dilute"', "geometry.psi_cut=0.1",
              'model.phase_mobility="0.01 mol/J/s"', 'model.face_mobility="arithmetic"', 'geometry.contact_reach="1 um"',
              'integrator.error_norm="max"', "integrator.max_change=1"]
+
+
+# per output besides V, capacity, Li per Al and beta: the structure observables (DESIGN 5)
+STRUCTURE = ("trapped_Li_fraction", "shell_thickness_um", "beta_percolates", "beta_percolating_share",
+             "D_eff_cm2_per_s")
 
 
 class WallLimit(Exception):
@@ -83,8 +89,8 @@ def main(argv=None):
         r = sim.observe(state, step)
         row = {"step": index, "kind": step.name or step.kind, "t_s": float(state.t), "V": r["voltage_V"],
                "capacity_mAh_per_cm2": r["capacity_mAh_per_cm2"], "x_Li_per_Al": r["x_mean_Li_per_Al"],
-               "beta_fraction": r["beta_fraction"], "accepted": int(stats.accepted), "rejected": int(stats.rejected),
-               "wall_s": time.perf_counter() - t0}
+               "beta_fraction": r["beta_fraction"], **{k: r[k] for k in STRUCTURE},
+               "accepted": int(stats.accepted), "rejected": int(stats.rejected), "wall_s": time.perf_counter() - t0}
         record["rows"].append(row)
         print(row, flush=True)
         save()
@@ -108,6 +114,7 @@ def main(argv=None):
     lith = [r for r in rows if r["step"] == 0]
     q_lith = lith[-1]["capacity_mAh_per_cm2"] if lith else 0.0
     q_end = rows[-1]["capacity_mAh_per_cm2"] if rows else 0.0
+    record["start"] = {k: float(v) for k, v in start.items()}
     record["summary"] = {
         "lithiated_mAh_per_cm2": q_lith, "delithiated_mAh_per_cm2": q_lith - q_end if len(lith) < len(rows) else 0.0,
         "utilisation_Li_per_Al": (lith[-1]["x_Li_per_Al"] - start["x_mean_Li_per_Al"]) if lith else 0.0,

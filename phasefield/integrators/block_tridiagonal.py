@@ -56,11 +56,11 @@ def _period(n: int, periodic: bool) -> int:
 
 
 class Colouring(NamedTuple):
-    """Static probes and index maps of ``block_jacobian`` (``colouring``)."""
+    """Static probes and maps of ``block_jacobian`` (``colouring``)."""
 
-    probes: np.ndarray  # (n_probes, F, *shape): 1 on one colour of one field
-    gather: np.ndarray  # flat indices into the probes' products (n_probes, F, N)
-    scatter: np.ndarray  # flat indices into the blocks (3, n_a, m, m)
+    probes: np.ndarray  # (F * n_colours, F, *shape): 1 on one colour of one field
+    masks: np.ndarray  # (3, n_shift, n_colours, N): colour of the neighbour at each offset (0: none)
+    shifts: np.ndarray  # (n_shift, n_rest, n_rest): that neighbour's place in its layer
     axis: int  # the block axis a
     blocks: tuple[int, int]  # (n_a, m)
 
@@ -83,64 +83,88 @@ def block_axis(grid: Grid) -> int:
 
 @functools.lru_cache(maxsize=16)
 def colouring(n_fields: int, shape: tuple[int, ...], bc: tuple[str, ...]) -> Colouring:
-    """Probes and index maps for ``n_fields`` fields on a grid of ``shape`` and boundaries ``bc``."""
+    """Probes and maps for ``n_fields`` fields on a grid of ``shape`` and boundaries ``bc``.
+
+    Cells are numbered in the block ordering (block axis first, then the others: ``N = k
+    n_rest + r``). ``masks[o_a + 1, j, c, n]`` is 1 where the neighbour of cell ``n`` at the
+    offset ``(o_a, o_j)`` exists and has colour ``c``; ``shifts[j, r, q]`` is 1 where cell ``q``
+    of a layer is the neighbour of cell ``r`` at the in-layer offset ``o_j``."""
     nd = len(shape)
     grid = Grid(tuple(shape), (1.0,) * nd, tuple(bc))
     a = block_axis(grid)
-    periodic = [b == "periodic" for b in bc]
-    p = [_period(n, per) for n, per in zip(shape, periodic)]
+    order = [a] + [d for d in range(nd) if d != a]  # block ordering of the axes
+    dims = [shape[d] for d in order]
+    periodic = [bc[d] == "periodic" for d in order]
+    p = [_period(n, per) for n, per in zip(dims, periodic)]
     n_colours = int(np.prod(p))
-    cells = np.indices(shape).reshape(nd, -1)  # (nd, N)
+    cells = np.indices(dims).reshape(nd, -1)  # (nd, N), block ordering
     N = cells.shape[1]
-    colour = np.ravel_multi_index(tuple(cells[d] % p[d] for d in range(nd)), p)
-    probes = np.zeros((n_fields * n_colours, n_fields, N))
+    n_a, n_rest = dims[0], N // dims[0]
+
+    def colour(index):
+        return np.ravel_multi_index(tuple(index[i] % p[i] for i in range(nd)), p)
+
+    probes = np.zeros((n_fields, n_colours, n_fields, N))
     for g in range(n_fields):
-        probes[g * n_colours + colour, g, np.arange(N)] = 1.0
-    probes = probes.reshape((n_fields * n_colours, n_fields) + tuple(shape))
+        probes[g, colour(cells), g, np.arange(N)] = 1.0
+    probes = probes.reshape((n_fields * n_colours, n_fields) + tuple(dims))
+    probes = np.moveaxis(probes, 2, 2 + a)  # back to the grid's axis order
 
-    rest = [d for d in range(nd) if d != a]
-    rest_shape = [shape[d] for d in rest]
-    n_rest = int(np.prod(rest_shape)) if rest else 1
-    n_a, m = shape[a], n_fields * n_rest
-
-    def local(index):  # position of a cell within its block (without the field)
-        return np.ravel_multi_index(tuple(index[d] for d in rest), rest_shape) if rest else np.zeros_like(index[0])
-
-    offsets_per_axis = []
-    for d in range(nd):
+    offsets = []
+    for i in range(1, nd):  # in-layer axes: distinct neighbours only (1 or 2 cells wrap onto themselves)
         offs = (-1, 0, 1)
-        if periodic[d] and d != a:  # distinct neighbours only (1 or 2 cells wrap onto themselves)
-            offs = tuple(o - shape[d] if o > 1 else o for o in sorted({o % shape[d] for o in offs}))
-        offsets_per_axis.append(offs)
-    gather, scatter = [], []
-    for offset in np.array(np.meshgrid(*offsets_per_axis, indexing="ij")).reshape(nd, -1).T:
-        target = cells + offset[:, None]
-        valid = np.ones(N, bool)
-        for d in range(nd):
-            if periodic[d] and d != a:
-                target[d] %= shape[d]
-            else:  # no flux, or the block axis: no coupling out of [0, n)
-                valid &= (target[d] >= 0) & (target[d] < shape[d])
-        src, tgt = cells[:, valid], target[:, valid]
-        col_colour = np.ravel_multi_index(tuple(tgt[d] % p[d] for d in range(nd)), p)
-        row_cell = np.ravel_multi_index(tuple(src), shape)
-        which = offset[a] + 1  # 0: lower block, 1: diagonal, 2: upper
-        for f in range(n_fields):
-            for g in range(n_fields):
-                probe = g * n_colours + col_colour
-                gather.append((probe * n_fields + f) * N + row_cell)
-                row, col = f * n_rest + local(src), g * n_rest + local(tgt)
-                scatter.append(((which * n_a + src[a]) * m + row) * m + col)
-    return Colouring(probes, np.concatenate(gather), np.concatenate(scatter), a, (n_a, m))
+        if periodic[i]:
+            offs = tuple(o - dims[i] if o > 1 else o for o in sorted({o % dims[i] for o in offs}))
+        offsets.append(offs)
+    in_layer = np.array(np.meshgrid(*offsets, indexing="ij")).reshape(nd - 1, -1).T if nd > 1 else np.zeros((1, 0), int)
+    masks = np.zeros((3, len(in_layer), n_colours, N))
+    shifts = np.zeros((len(in_layer), n_rest, n_rest))
+    for j, o_rest in enumerate(in_layer):
+        for o_a in (-1, 0, 1):
+            target = cells + np.concatenate([[o_a], o_rest]).astype(int)[:, None]
+            valid = np.ones(N, bool)
+            for i in range(nd):
+                if periodic[i] and i > 0:
+                    target[i] %= dims[i]
+                else:  # no flux, or the block axis: no coupling out of [0, n)
+                    valid &= (target[i] >= 0) & (target[i] < dims[i])
+            masks[o_a + 1, j, colour(target)[valid], np.nonzero(valid)[0]] = 1.0
+            if o_a == 0:
+                layer = valid & (cells[0] == 0)
+                rest = lambda idx: np.ravel_multi_index(tuple(idx[1:]), dims[1:]) if nd > 1 else 0  # noqa: E731
+                shifts[j, rest(cells[:, layer]), rest(target[:, layer])] = 1.0
+    return Colouring(probes, masks, shifts, a, (n_a, n_fields * n_rest))
+
+
+def stencil_values(jvp, c: Colouring, dtype) -> jnp.ndarray:
+    """``(3, n_shift, F, F, n_a, n_rest)``: the Jacobian's entry of each row (field f, cell
+    (k, r)) at its neighbour in each direction (block offset, in-layer offset j) and field g,
+    from the products of ``jvp`` (a Jacobian-vector product for tangents of shape ``(F,
+    *shape)``) with the probes: the probe of g and the neighbour's colour, read in that row."""
+    n_a, m = c.blocks
+    F = c.probes.shape[1]
+    products = jax.vmap(jvp)(jnp.asarray(c.probes, dtype))
+    products = jnp.moveaxis(products, 2 + c.axis, 2).reshape(F, -1, F, n_a * (m // F))  # (g, colour, f, N)
+    colour = jnp.asarray(np.argmax(c.masks, axis=2))  # (3, j, N)
+    picked = jnp.take_along_axis(jnp.transpose(products, (1, 2, 0, 3))[None, None],
+                                 colour[:, :, None, None, None, :], axis=2)[:, :, 0]  # (3, j, f, g, N)
+    values = picked * jnp.asarray(c.masks.sum(axis=2), dtype)[:, :, None, None, :]
+    return values.reshape(values.shape[:4] + (n_a, m // F))
+
+
+def layer_blocks(values, c: Colouring, k) -> jnp.ndarray:
+    """``(3, m, m)``: the lower, diagonal and upper blocks of layer ``k`` (``stencil_values``)."""
+    v = values[:, :, :, :, k]  # (3, j, f, g, r)
+    shifts = jnp.asarray(c.shifts, values.dtype)
+    dense = sum(v[:, j, :, :, :, None] * shifts[j] for j in range(shifts.shape[0]))  # (3, f, g, r, q)
+    m = c.blocks[1]
+    return jnp.transpose(dense, (0, 1, 3, 2, 4)).reshape(3, m, m)
 
 
 def block_jacobian(jvp, c: Colouring, dtype) -> jnp.ndarray:
-    """``(3, n_a, m, m)``: the lower, diagonal and upper blocks of the Jacobian whose product
-    with a tangent of shape ``(F, *shape)`` is ``jvp``."""
-    products = jax.vmap(jvp)(jnp.asarray(c.probes, dtype))
-    n_a, m = c.blocks
-    values = products.reshape(-1)[c.gather]
-    return jnp.zeros(3 * n_a * m * m, dtype).at[c.scatter].set(values).reshape(3, n_a, m, m)
+    """``(3, n_a, m, m)``: the lower, diagonal and upper blocks of every layer, dense."""
+    values = stencil_values(jvp, c, dtype)
+    return jax.vmap(lambda k: layer_blocks(values, c, k), out_axes=1)(jnp.arange(c.blocks[0]))
 
 
 def to_blocks(v, c: Colouring):
@@ -163,20 +187,22 @@ class BlockLU(NamedTuple):
     lower: jnp.ndarray  # (n_a, m, m) L_k
 
 
-def factor(blocks) -> BlockLU:
-    """Block elimination of ``tridiag(blocks[0], blocks[1], blocks[2])`` (``blocks[0][0]`` and
-    ``blocks[2][-1]`` are ignored)."""
-    lower, diag, upper = blocks
+def factor(values, c: Colouring, scale) -> BlockLU:
+    """Block elimination of ``W = I + scale J`` for the Jacobian ``J`` of ``stencil_values``;
+    each layer's blocks are formed inside the elimination, where they stay in cache."""
+    n_a, m = c.blocks
+    eye = jnp.eye(m, dtype=values.dtype)
 
     def body(G_prev, k):
-        S = diag[k] - lower[k] @ G_prev
+        lower, diag, upper = scale * layer_blocks(values, c, k)
+        lower = jnp.where(k > 0, lower, 0.0)
+        S = eye + diag - lower @ G_prev
         lu, piv = lu_factor(S)
-        G = lu_solve((lu, piv), upper[k])
-        return G, (lu, piv, G)
+        G = lu_solve((lu, piv), upper)
+        return G, (lu, piv, G, lower)
 
-    n_a, m = diag.shape[0], diag.shape[1]
-    _, (lu, piv, G) = lax.scan(body, jnp.zeros((m, m), diag.dtype), jnp.arange(n_a))
-    return BlockLU(lu, piv, G, lower.at[0].set(0.0))
+    _, (lu, piv, G, lower) = lax.scan(body, jnp.zeros((m, m), values.dtype), jnp.arange(n_a))
+    return BlockLU(lu, piv, G, lower)
 
 
 def solve(f: BlockLU, b):
@@ -195,5 +221,5 @@ def solve(f: BlockLU, b):
     return x
 
 
-__all__ = ["BlockLU", "Colouring", "DIRECT_BLOCK_LIMIT", "block_axis", "block_size", "block_jacobian", "colouring", "factor", "from_blocks", "solve",
-           "to_blocks"]
+__all__ = ["BlockLU", "Colouring", "DIRECT_BLOCK_LIMIT", "block_axis", "block_jacobian", "block_size", "colouring",
+           "factor", "from_blocks", "layer_blocks", "solve", "stencil_values", "to_blocks"]
