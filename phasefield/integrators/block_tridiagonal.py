@@ -19,10 +19,11 @@ exactly:
     S_0 = D_0,   G_k = S_k^-1 U_k,   S_k = D_k - L_k G_{k-1}
     z_k = S_k^-1 (b_k - L_k z_{k-1}),   x_{n-1} = z_{n-1},   x_k = z_k - G_k x_{k+1}
 
-with each ``S_k`` LU-factorised with partial pivoting. The factorisation costs ``~(8/3) n_a
-m^3`` flops and ``2 n_a m^2`` numbers of memory, a solve ``~4 n_a m^2``: for a 60 x 48 grid of
-two fields (m = 96) about 1.4e8 flops and 9 MB, for 96 x 64 (m = 128) 5e8 flops and 25 MB; in
-3D ``m`` is a whole plane of cells and this is only for small grids. Without a no-flux axis
+with each ``S_k`` LU-factorised with partial pivoting. The factorisation costs ``~5 n_a m^3``
+flops (LU, ``m`` right-hand sides, one product per layer) and ``3 n_a m^2`` numbers of memory,
+a solve ``~6 n_a m^2``: for a 60 x 48 grid of two fields (m = 96) about 2.7e8 flops and 13 MB,
+for 96 x 64 (m = 128) 1e9 flops and 38 MB (65 ms measured on one x86_64 core); in 3D ``m``
+is a whole plane of cells and this is only for small grids. Without a no-flux axis
 the blocks coupling the first and last layers across the periodic boundary are left out, so the
 solve is exact only where nothing crosses that boundary (a particle surrounded by electrolyte).
 
