@@ -51,9 +51,9 @@ from phasefield.grid import Grid
 def _period(n: int, periodic: bool) -> int:
     """Colour period along an axis of ``n`` cells: 3, or on a periodic axis the smallest divisor
     of ``n`` that is at least 3 (``n`` itself if there is none, or if ``n < 3``)."""
-    if not periodic or n < 3:
-        return 3 if not periodic else n
-    return next(p for p in range(3, n + 1) if n % p == 0)
+    if not periodic:
+        return 3
+    return next((p for p in range(3, n + 1) if n % p == 0), n)
 
 
 class Colouring(NamedTuple):
@@ -120,6 +120,10 @@ def colouring(n_fields: int, shape: tuple[int, ...], bc: tuple[str, ...]) -> Col
     in_layer = np.array(np.meshgrid(*offsets, indexing="ij")).reshape(nd - 1, -1).T if nd > 1 else np.zeros((1, 0), int)
     masks = np.zeros((3, len(in_layer), n_colours, N))
     shifts = np.zeros((len(in_layer), n_rest, n_rest))
+
+    def rest(index):  # position of cells within their layer
+        return np.ravel_multi_index(tuple(index[1:]), dims[1:]) if nd > 1 else 0
+
     for j, o_rest in enumerate(in_layer):
         for o_a in (-1, 0, 1):
             target = cells + np.concatenate([[o_a], o_rest]).astype(int)[:, None]
@@ -132,7 +136,6 @@ def colouring(n_fields: int, shape: tuple[int, ...], bc: tuple[str, ...]) -> Col
             masks[o_a + 1, j, colour(target)[valid], np.nonzero(valid)[0]] = 1.0
             if o_a == 0:
                 layer = valid & (cells[0] == 0)
-                rest = lambda idx: np.ravel_multi_index(tuple(idx[1:]), dims[1:]) if nd > 1 else 0  # noqa: E731
                 shifts[j, rest(cells[:, layer]), rest(target[:, layer])] = 1.0
     return Colouring(probes, masks, shifts, a, (n_a, n_fields * n_rest))
 

@@ -39,8 +39,8 @@ electrode potential: the local Jacobian (potentiostatic control at the present p
 probed by colouring and factorised by block-tridiagonal LU
 (``phasefield.integrators.block_tridiagonal``), and GMRES adds the rank-one galvanostatic
 coupling in two iterations at every dt (same state). It costs a factorisation per trial step
-(~50 ms for 60 x 48 cells on one core, about the cost of 50 spectral iterations) and
-``2 n_a m^2`` memory, so it is for 2D grids (decks choose it with ``"auto"``).
+(a whole trial step took 39-52 ms on 60 x 48 cells on one core, 125 ms on 96 x 64) and
+``3 n_a m^2`` memory, so it is for 2D grids (decks choose it with ``"auto"``).
 Each stage's X part is corrected so that it carries exactly the
 psi-weighted sum of its right-hand side (``rosenbrock.conservation_correction``): Li is
 conserved to round-off whatever the solver tolerance. A failed solve gives ``e = inf``.
@@ -57,6 +57,13 @@ from phasefield.integrators import block_tridiagonal as bt
 from phasefield.integrators.rosenbrock import GAMMA, conservation_correction, preconditioned_solve
 
 PRECONDITIONERS = ("spectral", "direct")
+
+
+def _with_transpose(P, like):
+    """``(P, P^T)`` for a linear preconditioner ``P`` on arrays like ``like`` (the transpose
+    serves the transposed solve of implicit differentiation)."""
+    transposed = jax.linear_transpose(P, like)
+    return P, lambda v: transposed(v)[0]
 
 
 @pytree
@@ -133,8 +140,7 @@ class CoupledRosenbrock2:
             u = PX(v[0] - X_phi * dphi)
             return jnp.concatenate([(u + X_phi * dphi)[None], dphi[None]])
 
-        transposed = jax.linear_transpose(P, jnp.zeros((2,) + state.X.shape, state.X.dtype))
-        return P, lambda v: transposed(v)[0]
+        return _with_transpose(P, jnp.zeros((2,) + state.X.shape, state.X.dtype))
 
     def _direct_preconditioner(self, state, dt):
         """``W^-1`` at the held electrode potential: local Jacobian by colouring, block LU."""
@@ -147,8 +153,7 @@ class CoupledRosenbrock2:
         def P(v):
             return bt.from_blocks(bt.solve(factors, bt.to_blocks(v, c)), c, v.shape)
 
-        transposed = jax.linear_transpose(P, jnp.zeros_like(y0))
-        return P, lambda v: transposed(v)[0]
+        return _with_transpose(P, jnp.zeros_like(y0))
 
     def _solve(self, W, P, Pt, b, X):
         k, converged = preconditioned_solve(W, P, Pt, b, self.rtol, self.restart, self.max_cycles)
