@@ -75,7 +75,7 @@ def test_colouring_recovers_the_stencil_jacobian_and_block_lu_inverts_it(shape, 
                                              if n >= 3 else n for n, b in zip(shape, bc)])
     W = jnp.stack([0.3 * blocks[0], jnp.eye(m) + 0.3 * blocks[1], 0.3 * blocks[2]])  # I + 0.3 J
     b = jax.random.normal(jax.random.PRNGKey(2), c.blocks)
-    x = bt.solve(bt.factor(bt.stencil_values(jvp, c, jnp.float64), c, 0.3), b)
+    x = bt.solve(bt.factor(bt.stencil_values(jvp, c, jnp.float64), c, 0.3), c, b)
     residual = _dense(W, c) @ np.asarray(x).ravel() - np.asarray(b).ravel()
     assert np.max(np.abs(residual)) < 1e-12 * np.max(np.abs(np.asarray(b)))
     # round trip of the block ordering

@@ -19,10 +19,13 @@ exactly:
     S_0 = D_0,   G_k = S_k^-1 U_k,   S_k = D_k - L_k G_{k-1}
     z_k = S_k^-1 (b_k - L_k z_{k-1}),   x_{n-1} = z_{n-1},   x_k = z_k - G_k x_{k+1}
 
-with each ``S_k`` LU-factorised with partial pivoting. The factorisation costs ``~5 n_a m^3``
-flops (LU, ``m`` right-hand sides, one product per layer) and ``3 n_a m^2`` numbers of memory,
-a solve ``~6 n_a m^2``: for a 60 x 48 grid of two fields (m = 96) about 2.7e8 flops and 13 MB,
-for 96 x 64 (m = 128) 1e9 flops and 38 MB (65 ms measured on one x86_64 core); in 3D ``m``
+with each ``S_k`` LU-factorised with partial pivoting. The off-layer blocks are sparse (each
+row of ``L_k`` holds at most ``F`` entries per in-layer offset), so ``L_k G_{k-1}`` is taken as
+scaled rows of ``G_{k-1}``, not a dense product. The factorisation costs ``~(2/3 + 2) n_a m^3``
+flops (LU and ``m`` right-hand sides per layer) and ``2 n_a m^2`` numbers of memory, a solve
+``~6 n_a m^2``: for 96 x 64 cells of two fields (m = 128) 43 ms per factorisation and 3.2 ms
+per solve on one x86_64 core (46 and 4.5 ms with dense off-layer products and LAPACK pivots
+turned into a permutation at every solve; same run). In 3D ``m``
 is a whole plane of cells and this is only for small grids. Without a no-flux axis
 the blocks coupling the first and last layers across the periodic boundary are left out, so the
 solve is exact only where nothing crosses that boundary (a particle surrounded by electrolyte).
@@ -43,7 +46,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
-from jax.scipy.linalg import lu_factor, lu_solve
 
 from phasefield.grid import Grid
 
@@ -182,37 +184,70 @@ def from_blocks(x, c: Colouring, shape):
     return jnp.moveaxis(x.reshape(moved), 0, c.axis + 1)
 
 
+def _neighbours(c: Colouring) -> tuple[np.ndarray, np.ndarray]:
+    """``(n_shift, n_rest)`` in-layer index of each cell's neighbour at each in-layer offset
+    (the cell itself where there is none) and ``(n_shift, n_rest)`` 1 where there is one."""
+    return np.argmax(c.shifts, axis=2), c.shifts.sum(axis=2)
+
+
+def _off_layer_product(v, c: Colouring, x):
+    """``B x`` for an off-layer block ``B = sum_j diag(v_j) P_j`` (``layer_blocks``) without
+    forming it: ``v`` of shape ``(n_shift, F, F, n_rest)``, ``x`` of shape ``(m, ...)``. Each
+    ``P_j`` picks a neighbour's row, so the product is a gather and ``n_shift F`` scaled row
+    sums: ``n_shift F m`` flops per column instead of ``m^2``."""
+    nb, valid = _neighbours(c)
+    F = v.shape[1]
+    rows = x.reshape((F, nb.shape[1]) + x.shape[1:])[:, nb]  # (g, j, r, ...)
+    w = v * jnp.asarray(valid, v.dtype)[:, None, None, :]
+    extra = (None,) * (x.ndim - 1)
+    out = [sum(w[j, f, g][(slice(None),) + extra] * rows[g, j] for j in range(nb.shape[0]) for g in range(F))
+           for f in range(F)]  # elementwise: XLA fuses it (an einsum became n_rest tiny matmuls)
+    return jnp.stack(out).reshape(x.shape)
+
+
+def _lu_apply(lu, perm, b):
+    """``S^-1 b`` from ``P S = L U`` packed in ``lu`` with the row permutation ``perm``
+    (``lax.linalg.lu``); ``b`` of shape ``(m,)`` or ``(m, k)``. The permutation is kept
+    rather than the LAPACK pivots, which ``lu_solve`` would turn into one at every call."""
+    x = b[perm].reshape(b.shape[0], -1)
+    x = lax.linalg.triangular_solve(lu, x, left_side=True, lower=True, unit_diagonal=True)
+    x = lax.linalg.triangular_solve(lu, x, left_side=True, lower=False)
+    return x.reshape(b.shape)
+
+
 class BlockLU(NamedTuple):
     """Factors of a block-tridiagonal matrix (module docstring)."""
 
     lu: jnp.ndarray  # (n_a, m, m) LU of S_k
-    pivots: jnp.ndarray  # (n_a, m)
+    perm: jnp.ndarray  # (n_a, m) its row permutation
     G: jnp.ndarray  # (n_a, m, m) S_k^-1 U_k
-    lower: jnp.ndarray  # (n_a, m, m) L_k
+    lower: jnp.ndarray  # (n_a, n_shift, F, F, n_rest): the entries of L_k (``_off_layer_product``)
 
 
 def factor(values, c: Colouring, scale) -> BlockLU:
     """Block elimination of ``W = I + scale J`` for the Jacobian ``J`` of ``stencil_values``;
-    each layer's blocks are formed inside the elimination, where they stay in cache."""
+    each layer's diagonal and upper blocks are formed inside the elimination, where they stay
+    in cache, and ``L_k G_{k-1}`` is taken row by row (``_off_layer_product``)."""
     n_a, m = c.blocks
     eye = jnp.eye(m, dtype=values.dtype)
 
     def body(G_prev, k):
-        lower, diag, upper = scale * layer_blocks(values, c, k)
-        lower = jnp.where(k > 0, lower, 0.0)
-        S = eye + diag - lower @ G_prev
-        lu, piv = lu_factor(S)
-        G = lu_solve((lu, piv), upper)
-        return G, (lu, piv, G, lower)
+        v = scale * values[:, :, :, :, k]  # (3, j, f, g, r)
+        lower = jnp.where(k > 0, v[0], 0.0)
+        _, diag, upper = layer_blocks(v[:, :, :, :, None], c, 0)
+        S = eye + diag - _off_layer_product(lower, c, G_prev)
+        lu, _, perm = lax.linalg.lu(S)
+        G = _lu_apply(lu, perm, upper)
+        return G, (lu, perm, G, lower)
 
-    _, (lu, piv, G, lower) = lax.scan(body, jnp.zeros((m, m), values.dtype), jnp.arange(n_a))
-    return BlockLU(lu, piv, G, lower)
+    _, (lu, perm, G, lower) = lax.scan(body, jnp.zeros((m, m), values.dtype), jnp.arange(n_a))
+    return BlockLU(lu, perm, G, lower)
 
 
-def solve(f: BlockLU, b):
-    """``x`` with ``tridiag(L, D, U) x = b`` for ``b`` of shape ``(n_a, m)``."""
+def solve(f: BlockLU, c: Colouring, b):
+    """``x`` with ``tridiag(L, D, U) x = b`` for ``b`` of shape ``(n_a, m)`` (``factor``)."""
     def forward(z_prev, k):
-        z = lu_solve((f.lu[k], f.pivots[k]), b[k] - f.lower[k] @ z_prev)
+        z = _lu_apply(f.lu[k], f.perm[k], b[k] - _off_layer_product(f.lower[k], c, z_prev))
         return z, z
 
     _, z = lax.scan(forward, jnp.zeros_like(b[0]), jnp.arange(b.shape[0]))

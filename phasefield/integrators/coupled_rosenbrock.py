@@ -40,7 +40,7 @@ probed by colouring and factorised by block-tridiagonal LU
 (``phasefield.integrators.block_tridiagonal``), and GMRES adds the rank-one galvanostatic
 coupling in two iterations at every dt (same state). It costs a factorisation per trial step
 (a whole trial step took 39-52 ms on 60 x 48 cells on one core, 125 ms on 96 x 64) and
-``3 n_a m^2`` memory, so it is for 2D grids (decks choose it with ``"auto"``).
+``2 n_a m^2`` memory, so it is for 2D grids (decks choose it with ``"auto"``).
 Each stage's X part is corrected so that it carries exactly the
 psi-weighted sum of its right-hand side (``rosenbrock.conservation_correction``): Li is
 conserved to round-off whatever the solver tolerance. A failed solve gives ``e = inf``.
@@ -151,7 +151,7 @@ class CoupledRosenbrock2:
         factors = bt.factor(bt.stencil_values(jvp, c, y0.dtype), c, -GAMMA * dt)
 
         def P(v):
-            return bt.from_blocks(bt.solve(factors, bt.to_blocks(v, c)), c, v.shape)
+            return bt.from_blocks(bt.solve(factors, c, bt.to_blocks(v, c)), c, v.shape)
 
         return _with_transpose(P, jnp.zeros_like(y0))
 
