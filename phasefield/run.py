@@ -109,7 +109,9 @@ def advance_to(stepper, state, t_out: float, max_steps: int = 1_000_000, donate:
             f"{int(stats.rejected)} rejections): the problem may be unstable; try a smaller "
             f"error_tol or check the parameters"
         )
-    if float(state.t) < t_out * (1 - 1e-9) and not bool(_STOPPED(stepper, state)):
+    # against t_out as the state's dtype holds it (float32 rounds 1e-9 below itself)
+    slack = max(1e-9, 8 * float(jnp.finfo(state.X.dtype).eps))
+    if float(state.t) < float(t_out_arr) * (1 - slack) and not bool(_STOPPED(stepper, state)):
         raise SimulationError(
             f"reached max_steps_per_output={max_steps} at t={float(state.t):.6g} before the "
             f"output time {t_out:.6g}; raise integrator.max_steps_per_output or error_tol"
