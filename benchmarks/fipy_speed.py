@@ -192,6 +192,26 @@ def phasefield_run(tol: float, t_end: float = 1000.0, report=(100.0, 1000.0), n:
 
 
 # ----------------------------------------------------------------------------- report
+def phasefield_only(args) -> dict:
+    """The phasefield runs of ``main`` alone, on JAX's default device and dtype (a GPU, say),
+    each with its deviation from the float64 reference; no FiPy run, no speed ratio."""
+    import jax
+    import jax.numpy as jnp
+
+    pf = [phasefield_run(tol, n=args.n) for tol in args.tols]
+    pf += [phasefield_run(args.etd_tol, n=args.n, scheme="etdrk2", dt_max=dt) for dt in args.etd_dt_max]
+    ref = reference_from_pfhub1(args.reference)
+    for r in pf:
+        r["deviation"] = deviations(r, ref)
+    dtype = jnp.dtype(jnp.float64 if jax.config.jax_enable_x64 else jnp.float32).name
+    res = {"device": f"{jax.default_backend()} ({jax.devices()[0].device_kind}), {os.cpu_count()} CPU cores",
+           "jax": jax.__version__, "dtype": dtype, "grid": f"{args.n} x {args.n}, h = 1, periodic",
+           "reference": ref, "phasefield": pf}
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"fipy_speed_{jax.default_backend()}_{dtype}.json").write_text(json.dumps(res, indent=1))
+    return res
+
+
 def reference_from_pfhub1(path: Path) -> dict:
     """Converged F(100), F(1000) of PFHub 1a from ``pfhub1_runs.json`` (benchmarks/pfhub1.py)."""
     with open(path) as fh:
@@ -428,6 +448,9 @@ def main(argv=None) -> None:
     p.add_argument("--n", type=int, default=200)
     p.add_argument("--reference", type=Path, default=RESULTS / "pfhub1_runs.json")
     p.add_argument("--out", type=Path, default=RESULTS)
+    p.add_argument("--phasefield-only", action="store_true",
+                   help="only the phasefield runs, on JAX's default device and dtype (PHASEFIELD_X64=0 "
+                        "before start for float32), written to fipy_speed_<backend>_<dtype>.json")
     p.add_argument("--from-json", type=Path, default=None,
                    help="re-evaluate and rewrite the report from a saved fipy_speed.json")
     args = p.parse_args(argv)
@@ -440,6 +463,9 @@ def main(argv=None) -> None:
 
     import jax
 
+    if args.phasefield_only:
+        print(json.dumps(phasefield_only(args), indent=1))
+        return
     load = [round(os.getloadavg()[0], 1)]
     ends = args.fipy_t_end * len(args.fipy_dt) if len(args.fipy_t_end) == 1 else args.fipy_t_end
     if len(ends) != len(args.fipy_dt):

@@ -135,10 +135,11 @@ def test_perf_suite_smoke(tmp_path):
     spec = importlib.util.spec_from_file_location("perf_suite", ROOT / "benchmarks" / "perf_suite.py")
     suite = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(suite)
-    result = suite.main(["--grids", "16x16", "--dtypes", "float64", "--models", "ch_const,ch_ac",
+    backend = jax.default_backend()  # the suite refuses a device JAX does not run on
+    result = suite.main(["--device", backend, "--grids", "16x16", "--dtypes", "float64", "--models", "ch_const,ch_ac",
                          "--repeats", "1", "--copy-mb", "8", "--hlo-grid", "none", "--batch", "2",
-                         "--batch-grid", "16x16", "--out", str(tmp_path)])
-    assert (tmp_path / "perf_cpu.json").exists() and (tmp_path / "perf_summary.md").exists()
+                         "--batch-grid", "16x16", "--max-grid", "8", "--out", str(tmp_path)])
+    assert (tmp_path / f"perf_{backend}.json").exists() and (tmp_path / "perf_summary.md").exists()
     for row in result["cases"]:
         assert row["step_s"] > 0 and row["bytes_per_cell_xla"] > 8 * 2  # reads X, writes X at least
     assert result["batch"]["per_run_step_s"] > 0
