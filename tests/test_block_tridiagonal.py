@@ -153,8 +153,9 @@ def test_direct_preconditioner_takes_the_same_step_in_two_gmres_iterations():
         assert ok and n_direct <= 3 and n_spectral > 2 * n_direct, (dt, n_direct, n_spectral)
         a, ea = step_spectral(state, dt)
         b, eb = step_direct(state, dt)
-        if np.isfinite(float(ea)):
-            assert float(jnp.max(jnp.abs(a.X - b.X))) < 1e-5 and float(jnp.max(jnp.abs(a.eta - b.eta))) < 1e-5
+        if np.isfinite(float(ea)):  # to the GMRES tolerance, relative to the step (dt = 10 s overshoots to X ~ -24)
+            size = max(1.0, float(jnp.max(jnp.abs(a.X))))
+            assert float(jnp.max(jnp.abs(a.X - b.X))) < 1e-5 * size and float(jnp.max(jnp.abs(a.eta - b.eta))) < 1e-5 * size
             assert abs(float(ea) - float(eb)) < 1e-4 * float(ea) + 1e-8
         model = spectral.model  # Li in at I/F over the electrolyte face
         expected = float(model.kinetics.li_flux(model.control.current) * model.domain.face_area) * dt

@@ -44,6 +44,17 @@ coupling in two iterations at every dt (same state). It costs a factorisation pe
 Each stage's X part is corrected so that it carries exactly the
 psi-weighted sum of its right-hand side (``rosenbrock.conservation_correction``): Li is
 conserved to round-off whatever the solver tolerance. A failed solve gives ``e = inf``.
+
+A surface cell that delithiation empties is drained at a rate ~ X^(1/2) (Butler-Volmer with
+alpha_a = 1/2 on the dilute alpha, whose V_eq carries RT ln X), and once that is stiff the
+first stage overshoots: ``X_n + dt k1 -> -(2/gamma - 1) X_n``. Where it does, the rate of the
+second stage is evaluated with the cell at ``FLOOR_SHARE`` of its content, and the step
+projects any cell left below zero back as ``Rosenbrock2`` does (``project_nonnegative``: the Li
+added is taken from the active cells in proportion to ``X (1 - X)`` and joins the error
+estimate). Without this, at the end of the 96 x 64 electrode's delithiation every surface
+cell was nearly empty (X ~ 1e-17), the stage took one negative, the solved potential went to
+~8 V, and the step size collapsed at 1.493 V, 7 mV short of the 1.5 V cut-off, for every dt
+down to 1e-15 s.
 """
 
 from __future__ import annotations
@@ -54,7 +65,8 @@ import jax.numpy as jnp
 from phasefield._pytree import pytree, replace, static
 from phasefield.grid import Grid
 from phasefield.integrators import block_tridiagonal as bt
-from phasefield.integrators.rosenbrock import GAMMA, conservation_correction, preconditioned_solve
+from phasefield.integrators.rosenbrock import (FLOOR_SHARE, GAMMA, conservation_correction, preconditioned_solve,
+                                               project_nonnegative)
 
 PRECONDITIONERS = ("spectral", "direct")
 
@@ -181,13 +193,20 @@ class CoupledRosenbrock2:
         P, Pt = self._preconditioner(state, dt)
         k1, ok1 = self._solve(W, P, Pt, F0, state.X)
         mid = replace(state, t=state.t + dt)
-        F1 = self._rate(mid)(y0 + dt * k1)
+        stage = y0 + dt * k1
+        # a cell drained at a rate ~ X^(1/2) (Butler-Volmer on the dilute alpha) overshoots
+        # to -(2/gamma - 1) X_n here once it is stiff: evaluate the rate where it keeps a share
+        floor = FLOOR_SHARE * jnp.maximum(state.X, 0.0)
+        stage = stage.at[0].set(jnp.where(stage[0] < 0.0, floor, stage[0]))
+        F1 = self._rate(mid)(stage)
         k2, ok2 = self._solve(W, P, Pt, F1 - 2.0 * k1, state.X)
         y = y0 + dt * (1.5 * k1 + 0.5 * k2)
         weight = 1.0 if self.model.psi is None else self.model.psi
         err = 0.5 * dt * self._norm(weight * jnp.abs(k1 + k2))
+        X, dip = project_nonnegative(self.model, y[0], state.X)
+        err = jnp.maximum(err, jnp.max(dip))
         err = jnp.where(ok1 & ok2, err, jnp.inf)
-        return state.advanced(y[0], y[1:], dt), err
+        return state.advanced(X, y[1:], dt), err
 
     def step(self, state, dt):
         return self.step_with_error(state, dt)[0]

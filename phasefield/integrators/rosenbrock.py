@@ -115,6 +115,22 @@ def conservation_correction(model, residual, X):
     return room * jnp.sum(model.psi * model.active * residual) / jnp.sum(model.psi * room)
 
 
+def project_nonnegative(model, X, X_old):
+    """``(X', dip)``: X with every cell held at no less than ``FLOOR_SHARE`` of its old
+    content where it went below zero, and the Li this adds taken back in proportion to
+    ``X (1 - X)`` (module docstring); ``dip`` is the psi-weighted amount each cell was
+    raised by. A dip deeper than half the room is left to the error check."""
+    psi = 1.0 if model.psi is None else model.psi
+    active = 1.0 if model.active is None else model.active
+    floor = FLOOR_SHARE * jnp.maximum(X_old, 0.0)
+    raise_by = active * jnp.where(X < 0.0, floor - X, 0.0)
+    lifted = X + raise_by
+    room = _room(model, lifted)
+    added, total = jnp.sum(psi * raise_by), jnp.sum(psi * room)
+    lifted = lifted - room * added / jnp.maximum(total, 1e-300)
+    return jnp.where(added <= 0.5 * total, lifted, X), psi * raise_by
+
+
 def _room(model, X):
     """``X (1 - X)`` in the active cells: where Li can be taken from or put without leaving
     [0, 1] (the share of a conservative correction each cell carries)."""
@@ -192,19 +208,7 @@ class Rosenbrock2:
         return k + conservation_correction(self.model, b - W(k), X), converged
 
     def _project_nonnegative(self, X, X_old):
-        """``(X', dip)``: X with every cell held at no less than ``FLOOR_SHARE`` of its old
-        content where it went below that, and the Li this adds taken back in proportion to
-        ``X (1 - X)`` (module docstring); ``dip`` is the psi-weighted amount each cell was
-        raised by. A dip deeper than half the room is left to the error check."""
-        psi = 1.0 if self.model.psi is None else self.model.psi
-        active = 1.0 if self.model.active is None else self.model.active
-        floor = FLOOR_SHARE * jnp.maximum(X_old, 0.0)
-        raise_by = active * jnp.where(X < 0.0, floor - X, 0.0)
-        lifted = X + raise_by
-        room = _room(self.model, lifted)
-        added, total = jnp.sum(psi * raise_by), jnp.sum(psi * room)
-        lifted = lifted - room * added / jnp.maximum(total, 1e-300)
-        return jnp.where(added <= 0.5 * total, lifted, X), psi * raise_by
+        return project_nonnegative(self.model, X, X_old)
 
     # -- eta -----------------------------------------------------------------------------
     def _eta_solver(self, state, dt):
@@ -268,4 +272,5 @@ class Rosenbrock2:
         return self.step_with_error(state, dt)[0]
 
 
-__all__ = ["Rosenbrock2", "GAMMA", "conservation_correction", "preconditioned_solve"]
+__all__ = ["Rosenbrock2", "FLOOR_SHARE", "GAMMA", "conservation_correction", "preconditioned_solve",
+           "project_nonnegative"]
