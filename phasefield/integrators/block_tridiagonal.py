@@ -186,7 +186,7 @@ def from_blocks(x, c: Colouring, shape):
 
 def _neighbours(c: Colouring) -> tuple[np.ndarray, np.ndarray]:
     """``(n_shift, n_rest)`` in-layer index of each cell's neighbour at each in-layer offset
-    (the cell itself where there is none) and ``(n_shift, n_rest)`` 1 where there is one."""
+    (0 where there is none) and ``(n_shift, n_rest)`` 1 where there is one."""
     return np.argmax(c.shifts, axis=2), c.shifts.sum(axis=2)
 
 
