@@ -128,9 +128,7 @@ def test_a_trial_far_over_the_tolerance_shrinks_by_its_error_ratio():
 def test_float32_run_reaches_output_times_its_dtype_rounds():
     """float32 holds 1e-9 and 0.1 as slightly smaller numbers; the run must end at them (as
     float32 holds them) instead of reporting that it fell short of the output time."""
-    from phasefield.integrators import AdaptiveController, AdaptiveStepper, SemiImplicit
     from phasefield.problems.pfhub1 import pfhub1_problem
-    from phasefield.run import integrate
 
     grid, model, state = pfhub1_problem("1a", n=16, dtype=jnp.float32)
     stepper = AdaptiveStepper(SemiImplicit(model, grid), AdaptiveController(error_tol=1e-3))

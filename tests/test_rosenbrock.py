@@ -22,7 +22,7 @@ from phasefield.energies import DoubleWell, FreeEnergy
 from phasefield.grid import Grid
 from phasefield.integrators import AdaptiveController, AdaptiveStepper
 from phasefield.integrators.krylov import gmres
-from phasefield.integrators.rosenbrock import Rosenbrock2
+from phasefield.integrators.rosenbrock import Rosenbrock2, project_nonnegative
 from phasefield.mobility import ConstantMobility, lial_mobility
 from phasefield.models import PhaseFieldModel
 from phasefield.problems.lial_front import beta_front
@@ -199,7 +199,7 @@ def test_dilute_steps_project_small_dips_below_zero_back_conservatively():
     psi, active = model.psi * model.active, model.active
     old = jnp.where(active > 0, 0.3, 0.0).at[1].set(2e-14).at[2].set(5e-13)
     trial = old.at[1].set(-3e-13).at[2].set(4e-13).at[5].set(0.2)  # cell 1 dips, cell 2 does not
-    X, dip = integ._project_nonnegative(trial, old)
+    X, dip = project_nonnegative(integ.model, trial, old)
     assert float(jnp.min(X)) >= 0.0
     assert float(X[1]) == pytest.approx(FLOOR_SHARE * 2e-14, rel=1e-9)
     assert float(dip[1]) == pytest.approx(float(psi[1]) * (FLOOR_SHARE * 2e-14 + 3e-13), rel=1e-12)
@@ -211,7 +211,7 @@ def test_dilute_steps_project_small_dips_below_zero_back_conservatively():
     assert float(X[2]) == pytest.approx(4e-13, rel=1e-9)  # a nearly empty cell gives ~nothing
     # a dip deeper than half the room of the rest is not projected
     deep = jnp.where(active > 0, -0.5, 0.0).at[3].set(0.01)
-    X_deep, _ = integ._project_nonnegative(deep, old)
+    X_deep, _ = project_nonnegative(integ.model, deep, old)
     np.testing.assert_array_equal(np.asarray(X_deep), np.asarray(deep))
     # and inside a step the dip is part of the error estimate: a drained film's surface cells
     state = replace(sim.state, X=old)

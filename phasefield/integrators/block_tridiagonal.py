@@ -23,9 +23,9 @@ with each ``S_k`` LU-factorised with partial pivoting. The off-layer blocks are 
 row of ``L_k`` holds at most ``F`` entries per in-layer offset), so ``L_k G_{k-1}`` is taken as
 scaled rows of ``G_{k-1}``, not a dense product. The factorisation costs ``~(2/3 + 2) n_a m^3``
 flops (LU and ``m`` right-hand sides per layer) and ``2 n_a m^2`` numbers of memory, a solve
-``~6 n_a m^2``: for 96 x 64 cells of two fields (m = 128) 43 ms per factorisation and 3.2 ms
-per solve on one x86_64 core (46 and 4.5 ms with dense off-layer products and LAPACK pivots
-turned into a permutation at every solve; same run). In 3D ``m``
+``~6 n_a m^2``: for 96 x 64 cells of two fields (m = 128) 43-44 ms per factorisation and
+3.2-3.3 ms per solve on one x86_64 core (44-46 and 4.5-4.6 ms with dense off-layer products
+and LAPACK pivots turned into a permutation at every solve; same runs). In 3D ``m``
 is a whole plane of cells and this is only for small grids. Without a no-flux axis
 the blocks coupling the first and last layers across the periodic boundary are left out, so the
 solve is exact only where nothing crosses that boundary (a particle surrounded by electrolyte).
@@ -158,13 +158,17 @@ def stencil_values(jvp, c: Colouring, dtype) -> jnp.ndarray:
     return values.reshape(values.shape[:4] + (n_a, m // F))
 
 
+def _dense_block(v, c: Colouring) -> jnp.ndarray:
+    """``(m, m)``: one block from its entries ``v`` of shape ``(n_shift, F, F, n_rest)``."""
+    shifts = jnp.asarray(c.shifts, v.dtype)
+    dense = sum(v[j, :, :, :, None] * shifts[j] for j in range(shifts.shape[0]))  # (f, g, r, q)
+    m = c.blocks[1]
+    return jnp.transpose(dense, (0, 2, 1, 3)).reshape(m, m)
+
+
 def layer_blocks(values, c: Colouring, k) -> jnp.ndarray:
     """``(3, m, m)``: the lower, diagonal and upper blocks of layer ``k`` (``stencil_values``)."""
-    v = values[:, :, :, :, k]  # (3, j, f, g, r)
-    shifts = jnp.asarray(c.shifts, values.dtype)
-    dense = sum(v[:, j, :, :, :, None] * shifts[j] for j in range(shifts.shape[0]))  # (3, f, g, r, q)
-    m = c.blocks[1]
-    return jnp.transpose(dense, (0, 1, 3, 2, 4)).reshape(3, m, m)
+    return jnp.stack([_dense_block(values[o, :, :, :, k], c) for o in range(3)])
 
 
 def block_jacobian(jvp, c: Colouring, dtype) -> jnp.ndarray:
@@ -234,10 +238,9 @@ def factor(values, c: Colouring, scale) -> BlockLU:
     def body(G_prev, k):
         v = scale * values[:, :, :, :, k]  # (3, j, f, g, r)
         lower = jnp.where(k > 0, v[0], 0.0)
-        _, diag, upper = layer_blocks(v[:, :, :, :, None], c, 0)
-        S = eye + diag - _off_layer_product(lower, c, G_prev)
+        S = eye + _dense_block(v[1], c) - _off_layer_product(lower, c, G_prev)
         lu, _, perm = lax.linalg.lu(S)
-        G = _lu_apply(lu, perm, upper)
+        G = _lu_apply(lu, perm, _dense_block(v[2], c))
         return G, (lu, perm, G, lower)
 
     _, (lu, perm, G, lower) = lax.scan(body, jnp.zeros((m, m), values.dtype), jnp.arange(n_a))

@@ -207,9 +207,6 @@ class Rosenbrock2:
         k, converged = preconditioned_solve(W, P, Pt, b, self.rtol, self.restart, self.max_cycles)
         return k + conservation_correction(self.model, b - W(k), X), converged
 
-    def _project_nonnegative(self, X, X_old):
-        return project_nonnegative(self.model, X, X_old)
-
     # -- eta -----------------------------------------------------------------------------
     def _eta_solver(self, state, dt):
         lam = self.grid.laplacian_eigenvalues(dtype=state.X.dtype)
@@ -259,7 +256,7 @@ class Rosenbrock2:
             eX = jnp.abs(kX1 + kX2) if psi is None else psi * jnp.abs(kX1 + kX2)
             err = jnp.maximum(err, 0.5 * dt * self._norm(eX))
             if self.nonnegative:
-                X, dip = self._project_nonnegative(X, state.X)
+                X, dip = project_nonnegative(model, X, state.X)
                 err = jnp.maximum(err, jnp.max(dip))
         if model.evolves_eta:
             keta2 = solve_eta(Feta1 - 2.0 * keta1)
