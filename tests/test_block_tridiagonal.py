@@ -56,11 +56,12 @@ def _dense(blocks, c):
     return A
 
 
+@pytest.mark.parametrize("stencil", bt.STENCILS)
 @pytest.mark.parametrize("shape,bc", GRIDS)
-def test_colouring_recovers_the_stencil_jacobian_and_block_lu_inverts_it(shape, bc):
-    rate = _stencil_rate(shape, bc)
+def test_colouring_recovers_the_stencil_jacobian_and_block_lu_inverts_it(shape, bc, stencil):
+    rate = _stencil_rate(shape, bc)  # face neighbours only: both colourings hold
     y0 = jax.random.normal(jax.random.PRNGKey(1), (2,) + shape)
-    c = bt.colouring(2, shape, bc)
+    c = bt.colouring(2, shape, bc, stencil)
     assert c.axis == bt.block_axis(Grid.create(shape, 1.0, bc))
     _, jvp = jax.linearize(rate, y0)
     blocks = bt.block_jacobian(jvp, c, jnp.float64)
@@ -71,8 +72,9 @@ def test_colouring_recovers_the_stencil_jacobian_and_block_lu_inverts_it(shape, 
         J[:m, -m:] = 0.0
         J[-m:, :m] = 0.0
     assert np.max(np.abs(J - _dense(blocks, c))) == 0.0
-    assert c.probes.shape[0] == 2 * np.prod([3 if b == "noflux" else min(p for p in range(3, n + 1) if n % p == 0)
-                                             if n >= 3 else n for n, b in zip(shape, bc)])
+    if stencil == "box":
+        assert c.probes.shape[0] == 2 * np.prod([3 if b == "noflux" else min(p for p in range(3, n + 1) if n % p == 0)
+                                                 if n >= 3 else n for n, b in zip(shape, bc)])
     W = jnp.stack([0.3 * blocks[0], jnp.eye(m) + 0.3 * blocks[1], 0.3 * blocks[2]])  # I + 0.3 J
     b = jax.random.normal(jax.random.PRNGKey(2), c.blocks)
     x = bt.solve(bt.factor(bt.stencil_values(jvp, c, jnp.float64), c, 0.3), c, b)
@@ -81,6 +83,34 @@ def test_colouring_recovers_the_stencil_jacobian_and_block_lu_inverts_it(shape, 
     # round trip of the block ordering
     v = jax.random.normal(jax.random.PRNGKey(3), y0.shape)
     assert jnp.array_equal(bt.from_blocks(bt.to_blocks(v, c), c, v.shape), v)
+
+
+@pytest.mark.parametrize("shape,bc,fewest", [((24, 24), ("noflux", "noflux"), 5), ((96, 64), ("noflux", "periodic"), 7),
+                                              ((10, 7), ("periodic", "periodic"), 7), ((6, 5, 4), ("noflux",) * 3, 7),
+                                              ((12, 14, 7), ("noflux", "periodic", "periodic"), 7), ((9,), ("noflux",), 3)])
+def test_cross_colouring_separates_every_pair_of_cells_that_share_a_row(shape, bc, fewest):
+    """No two cells within two face steps of each other (both in one row's 5- or 7-point
+    stencil, across periodic wraps too) share a colour, with 2 d + 1 colours where the
+    pattern fits the grid and a few more where a periodic wrap breaks it (DSatur)."""
+    c = bt.colouring(1, shape, bc, "cross")
+    colour = np.argmax(c.probes[:, 0], axis=0)  # (grid shape)
+    nd = len(shape)
+    for d in np.ndindex(*(5,) * nd):
+        d = np.array(d) - 2
+        if not 0 < np.abs(d).sum() <= 2:
+            continue
+        other = colour
+        valid = np.ones(shape, bool)
+        for i in range(nd):
+            other = np.roll(other, -d[i], axis=i)
+            if bc[i] == "noflux":  # no partner beyond the edge
+                idx = np.arange(shape[i]) + d[i]
+                inside = (idx >= 0) & (idx < shape[i])
+                valid &= inside.reshape([-1 if j == i else 1 for j in range(nd)])
+        same_cell = all((bc[i] == "periodic" and d[i] % shape[i] == 0) or d[i] == 0 for i in range(nd))
+        if not same_cell:
+            assert not np.any(valid & (other == colour)), d
+    assert c.probes.shape[0] == fewest
 
 
 def _electrode(extra=()):
@@ -120,11 +150,11 @@ def test_two_phase_electrode_rate_is_a_face_stencil_once_the_potential_is_held()
     assert s[0] > 1e-6 * scale and s[1] < 1e-9 * s[0]
 
 
-def test_direct_preconditioner_takes_the_same_step_in_two_gmres_iterations():
-    """From the prelithiated electrode 20 s into its lithiation, over dt = 0.1-10 s: the stage
-    solve with the direct preconditioner converges in <= 3 GMRES iterations (the spectral one
-    needs more at every dt), and both give the same step to the GMRES tolerance, Li
-    content at the applied current."""
+def test_direct_preconditioner_takes_the_same_step_as_gmres_with_the_spectral_one():
+    """From the prelithiated electrode 20 s into its lithiation, over dt = 0.1-10 s: the
+    direct preconditioner is the inverse of the galvanostatic stage operator (GMRES converges
+    in one iteration; the spectral one needs more at every dt), and both give the same step
+    to the GMRES tolerance, Li content at the applied current."""
     from phasefield.run import integrate
 
     sim = _electrode(['integrator.error_norm="max"'])
@@ -150,7 +180,7 @@ def test_direct_preconditioner_takes_the_same_step_in_two_gmres_iterations():
         n_direct, ok = count_direct(dt)
         n_spectral, _ = count_spectral(dt)
         print(f"dt = {dt} s: GMRES iterations direct {n_direct}, spectral {n_spectral}")
-        assert ok and n_direct <= 3 and n_spectral > 2 * n_direct, (dt, n_direct, n_spectral)
+        assert ok and n_direct == 1 and n_spectral > 2, (dt, n_direct, n_spectral)
         a, ea = step_spectral(state, dt)
         b, eb = step_direct(state, dt)
         if np.isfinite(float(ea)):  # to the GMRES tolerance, relative to the step (dt = 10 s overshoots to X ~ -24)
@@ -160,6 +190,62 @@ def test_direct_preconditioner_takes_the_same_step_in_two_gmres_iterations():
         model = spectral.model  # Li in at I/F over the electrolyte face
         expected = float(model.kinetics.li_flux(model.control.current) * model.domain.face_area) * dt
         assert abs((amount(b) - amount(state)) / expected - 1.0) < 1e-9
+
+
+def test_rank_one_update_makes_the_held_inverse_exact_under_galvanostatic_control():
+    """On the reduced electrode 20 s into its lithiation, dt = 0.1-10 s: the block LU of the
+    held-potential operator alone leaves a residual of the galvanostatic stage system (the
+    rank-one coupling through the solved potential, 1e-5-1e-4 of a random right-hand side);
+    with the Sherman-Morrison update the residual is the LU's own round-off on the held
+    operator (1e-11 at dt = 0.1 s to 1e-8 at 10 s), and the checked solve takes it."""
+    from phasefield.integrators.rosenbrock import checked_solve
+    from phasefield.run import integrate
+
+    sim = _electrode()
+    state = integrate(sim.stepper, sim.state, [20.0])
+    integ = sim.stepper.integrator
+    y0 = jnp.concatenate([state.X[None], state.eta])
+    _, jvp = jax.linearize(integ._rate(state), y0)
+    held = replace(integ, model=integ.model.with_potential_held(state, sim.grid))
+    _, jvp_held = jax.linearize(held._rate(state), y0)
+    b = jax.random.normal(jax.random.PRNGKey(4), y0.shape) * integ.model.active
+
+    @jax.jit
+    def residuals(dt):
+        W = lambda v: v - GAMMA * dt * jvp(v)  # noqa: E731
+        W_held = lambda v: v - GAMMA * dt * jvp_held(v)  # noqa: E731
+        P, Pt = integ._preconditioner(state, dt)
+        P_held, _ = held._preconditioner(state, dt)
+        k, (ok, r) = checked_solve(W, P, Pt, b, 1e-7, 10, 1)
+        size = jnp.linalg.norm(b)
+        return (jnp.linalg.norm(W(P(b)) - b) / size, jnp.linalg.norm(W_held(P_held(b)) - b) / size,
+                jnp.linalg.norm(W(P_held(b)) - b) / size, ok, jnp.linalg.norm(r - (b - W(k))) / size)
+
+    for dt in (0.1, 1.0, 10.0):
+        exact, lu, held_only, ok, r_err = (float(x) for x in residuals(dt))
+        print(f"dt = {dt} s: relative residual {exact:.1e} with the update, {held_only:.1e} without "
+              f"({lu:.1e}: the LU on the held operator)")
+        assert exact < 1e-7 and exact < 1.5 * lu + 1e-14 and held_only > 1e3 * exact, (exact, lu, held_only)
+        assert ok and r_err < 1e-2 * exact, (ok, r_err)
+
+
+def test_checked_solve_refines_an_inexact_inverse_with_gmres():
+    """``checked_solve`` keeps ``P b`` when ``P`` inverts ``W`` and falls back to GMRES from it
+    when it does not (converging to the tolerance, or reporting that it did not)."""
+    from phasefield.integrators.rosenbrock import checked_solve
+
+    A = jax.random.normal(jax.random.PRNGKey(5), (40, 40)) / 40.0 + jnp.eye(40)
+    b = jax.random.normal(jax.random.PRNGKey(6), (40,))
+    W = lambda v: A @ v  # noqa: E731
+    exact = jnp.linalg.inv(A)
+    rough = jnp.linalg.inv(A + 0.05 * jnp.eye(40))
+    for P, rtol, cycles, converges in ((exact, 1e-10, 1, True), (rough, 1e-10, 4, True),
+                                       (0.01 * jnp.eye(40), 1e-10, 1, False)):
+        k, (ok, r) = checked_solve(W, lambda v: P @ v, lambda v: P.T @ v, b, rtol, 3, cycles)
+        assert bool(ok) == converges
+        assert jnp.allclose(r, b - A @ k, atol=1e-12)
+        if converges:
+            assert jnp.linalg.norm(b - A @ k) <= rtol * jnp.linalg.norm(b) * 1.0001
 
 
 def test_direct_preconditioner_is_a_two_phase_option_of_the_deck():

@@ -118,6 +118,10 @@ class TwoPhaseModel(ElectrodeMethods):
     evolves_X = True
     evolves_eta = True
     constant_kinetics = False
+    # the rates couple a cell only to the cells sharing a face with it (fluxes through faces,
+    # the face-difference gradient of phi, local sources): the Jacobian's probes need only
+    # the colours of that cross (phasefield.integrators.block_tridiagonal)
+    jacobian_stencil = "cross"
 
     @property
     def conservative(self) -> bool:
