@@ -224,6 +224,10 @@ def _common_sections(problem: str) -> dict[str, dict[str, Field]]:
             "max_steps_per_output": Field(default=10_000_000, kind="int", minimum=1, exclusive_minimum=False),
             # a step that crosses a voltage cut-off is retried with halved dt down to this step
             "event_tol": Field(time, None, minimum=0.0),
+            # the step-size control after an accepted step: "I", dt ~ (tol/e)^(1/2), or "PI",
+            # (tol/e_n)^0.35 (e_{n-1}/tol)^0.2, which also follows the trend of the estimate
+            # (phasefield/integrators/adaptive.py)
+            "step_control": Field(default="I", kind="str", choices=("I", "PI")),
         },
         "output": {
             "count": Field(default=10, kind="int", minimum=1, exclusive_minimum=False, maximum=1_000_000),

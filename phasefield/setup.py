@@ -137,13 +137,18 @@ def _integrator(config: RunConfig, model, grid: Grid, stiff_default: bool, state
     return SemiImplicit(model, grid)
 
 
+# (error_exponent, history_exponent) of each deck step control (phasefield.integrators.adaptive)
+STEP_CONTROL = {"I": dict(error_exponent=0.5, history_exponent=0.0),
+                "PI": dict(error_exponent=0.35, history_exponent=0.2)}
+
+
 def _controller(config: RunConfig, bounds, event_tol: float = 0.0) -> AdaptiveController:
     integ = config["integrator"]
     event_tol = integ["event_tol"] if integ.get("event_tol") is not None else event_tol
     return AdaptiveController(error_tol=integ["error_tol"], lower=bounds[0], upper=bounds[1],
                               max_change=integ["max_change"], reject_change=max(0.2, 4 * integ["max_change"]),
                               dt_max=integ["dt_max"] if integ["dt_max"] is not None else 1e30,
-                              event_tol=event_tol)
+                              event_tol=event_tol, **STEP_CONTROL[integ["step_control"]])
 
 
 def _selected_fields(config: RunConfig, field_makers: dict):

@@ -103,6 +103,54 @@ def test_collapse_raises_a_clear_error():
         integrate(stepper, State.create(bad, dt=1e-3), [1.0])
 
 
+def test_dt_min_itself_is_tried_before_the_step_counts_as_collapsed():
+    """A step accurate only below 2e-14 (the last drained surface cells at the end of a
+    delithiation): rejections that shrink dt by 10 from 7.4e-3 jump from 7.4e-14 to 7.4e-15,
+    below dt_min = 1e-14; the controller tries 1e-14 instead of giving up, and it passes."""
+    grid, model, X = _problem(8)
+
+    class Window:  # error 1e6 tol above dt = 2e-14, 0 below
+        def __init__(self, model):
+            self.model, self.grid = model, grid
+
+        def step_with_error(self, state, dt):
+            return state.advanced(state.X, state.eta, dt), jnp.where(dt > 2e-14, 1e3, 0.0)
+
+    ctrl = AdaptiveController(error_tol=1e-3, check_energy=False, dt_min=1e-14)
+    out, stats = AdaptiveStepper(Window(model), ctrl).advance(State.create(X, dt=7.4e-3), 1.0, 1)
+    assert not bool(stats.failed) and int(stats.accepted) == 1
+    assert float(out.t) == pytest.approx(1e-14)
+    assert int(stats.rejected) == 12  # 7.4e-3 ... 7.4e-14 (11 shrinks by 10), then 1e-14 passes
+    narrow = replace(ctrl, dt_min=3e-14)  # nothing at or above dt_min passes: a collapse
+    _, stats = AdaptiveStepper(Window(model), narrow).advance(State.create(X, dt=7.4e-3), 1.0, 1)
+    assert bool(stats.failed)
+
+
+def test_pi_control_follows_the_trend_of_the_error_estimate():
+    """After two accepted steps with estimates e_1, e_2 the next dt is dt_2 * 0.9 (tol/e_2)^a
+    (e_1/tol)^b: the plain control (a = 1/2, b = 0) ignores e_1; the PI control of a deck's
+    ``step_control = "PI"`` (a = 0.35, b = 0.2) shrinks less after a rising estimate."""
+    from phasefield.setup import STEP_CONTROL
+
+    grid, model, X = _problem(8)
+
+    class Quadratic:  # e = (dt / 0.01)^2 * 5e-4 with tol 1e-3: accepted, and the next dt grows
+        def __init__(self, model):
+            self.model, self.grid = model, grid
+
+        def step_with_error(self, state, dt):
+            return state.advanced(state.X, state.eta, dt), 5e-4 * (dt / 0.01) ** 2
+
+    for name, (a, b) in (("I", (0.5, 0.0)), ("PI", (0.35, 0.2))):
+        ctrl = AdaptiveController(error_tol=1e-3, check_energy=False, grow=10.0, **STEP_CONTROL[name])
+        assert (ctrl.error_exponent, ctrl.history_exponent) == (a, b)
+        out, stats = AdaptiveStepper(Quadratic(model), ctrl).advance(State.create(X, dt=0.01), 10.0, 2)
+        assert int(stats.accepted) == 2 and int(stats.rejected) == 0
+        dt1 = 0.01 * 0.9 * 2.0 ** a  # after e_1 = tol / 2, e_0 taken as tol
+        e2 = 5e-4 * (dt1 / 0.01) ** 2
+        assert float(out.dt) == pytest.approx(dt1 * 0.9 * (1e-3 / e2) ** a * (5e-4 / 1e-3) ** b, rel=1e-12)
+
+
 def test_a_trial_far_over_the_tolerance_shrinks_by_its_error_ratio():
     """An error estimate 100x the tolerance shrinks dt by 0.9 (1/100)^(1/2) (floored at
     ``shrink_min``), not by the halving kept for other rejections: from dt = 1 to a
