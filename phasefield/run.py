@@ -59,7 +59,6 @@ def _advance_jit(donate: bool):
 
 
 _ADVANCE = {False: _advance_jit(False), True: _advance_jit(True)}
-_STOPPED = jax.jit(lambda stepper, state: stepper.stopped(state))
 
 
 def owned_copy(tree):
@@ -111,7 +110,7 @@ def advance_to(stepper, state, t_out: float, max_steps: int = 1_000_000, donate:
         )
     # against t_out as the state's dtype holds it (float32 rounds 1e-9 below itself)
     slack = max(1e-9, 8 * float(jnp.finfo(state.X.dtype).eps))
-    if float(state.t) < float(t_out_arr) * (1 - slack) and not bool(_STOPPED(stepper, state)):
+    if float(state.t) < float(t_out_arr) * (1 - slack) and not bool(stats.stopped):
         raise SimulationError(
             f"reached max_steps_per_output={max_steps} at t={float(state.t):.6g} before the "
             f"output time {t_out:.6g}; raise integrator.max_steps_per_output or error_tol"

@@ -126,6 +126,44 @@ def test_dt_min_itself_is_tried_before_the_step_counts_as_collapsed():
     assert bool(stats.failed)
 
 
+def test_an_event_due_within_dt_min_ends_the_loop_instead_of_a_collapse():
+    """From t = 0.5 every trial is rejected down to dt_min (the last surface Li draining
+    faster than any step resolves). If the stop event is then due within max(event_tol,
+    dt_min) by linear extrapolation (``stop_event_time``), the loop ends at it (``stats.stopped``, which the
+    chunk driver takes as the event, not as a shortfall); if it is not, the run collapses."""
+    grid, _, X = _problem(8)
+
+    class Model:
+        conservative = False
+
+        def __init__(self, due):
+            self.due = due
+
+        def stop_event(self, state, grid):
+            return jnp.asarray(False)
+
+        def stop_event_time(self, state, grid):
+            return jnp.where(state.t >= 0.5, self.due, jnp.inf)
+
+    class Blocked:
+        def __init__(self, model):
+            self.model, self.grid = model, grid
+
+        def step_with_error(self, state, dt):
+            return state.advanced(state.X, state.eta, dt), jnp.where(state.t >= 0.5, 1e3, 0.0)
+
+    ctrl = AdaptiveController(error_tol=1e-3, check_energy=False, grow=1.0, dt_min=1e-14)
+    imminent = AdaptiveStepper(Blocked(Model(1e-16)), ctrl)
+    out, stats = imminent.advance(State.create(X, dt=0.25), 1.0, 100)
+    assert bool(stats.stopped) and not bool(stats.failed)
+    assert float(out.t) == pytest.approx(0.5) and int(stats.accepted) == 2
+    _, stats = AdaptiveStepper(Blocked(Model(1e-3)), ctrl).advance(State.create(X, dt=0.25), 1.0, 100)
+    assert bool(stats.failed) and not bool(stats.stopped)
+    located = replace(ctrl, event_tol=2e-3)  # due within the precision the crossing is located to
+    _, stats = AdaptiveStepper(Blocked(Model(1e-3)), located).advance(State.create(X, dt=0.25), 1.0, 100)
+    assert bool(stats.stopped) and not bool(stats.failed)
+
+
 def test_pi_control_follows_the_trend_of_the_error_estimate():
     """After two accepted steps with estimates e_1, e_2 the next dt is dt_2 * 0.9 (tol/e_2)^a
     (e_1/tol)^b: the plain control (a = 1/2, b = 0) ignores e_1; the PI control of a deck's

@@ -10,6 +10,7 @@ that the control fixes or (galvanostatic) solves for (``phasefield.electrochem``
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 from phasefield._pytree import replace
@@ -64,6 +65,30 @@ class ElectrodeMethods:
             return jnp.asarray(False)
         phi = self.electrode_potential(state, grid)
         return (phi < self.control.v_min) | (phi > self.control.v_max)
+
+    def stop_event_time(self, state, grid: Grid):
+        """Time (model units) until the electrode potential leaves the galvanostatic control's
+        window, extrapolated linearly from its rate ``dphi/dt = (dphi/dy) . F(y)`` (a
+        Jacobian-vector product along the rates); ``inf`` where it is not heading out, 0
+        once it is out, ``inf`` without such a control. Where the last Li at the surface
+        drains, phi can climb past the cut-off within 1e-16 s, faster than any step
+        resolves (``phasefield.integrators.adaptive``)."""
+        if self.kinetics is None or not isinstance(self.control, Galvanostatic):
+            return jnp.asarray(jnp.inf, state.X.dtype)
+        rX, reta = self.rates(state, grid)
+        rX = jnp.zeros_like(state.X) if rX is None else rX
+
+        def potential(X, eta):
+            return self.electrode_potential(replace(state, X=X, eta=eta), grid)
+
+        if state.eta is None:
+            phi, rate = jax.jvp(lambda X: potential(X, None), (state.X,), (rX,))
+        else:
+            reta = jnp.zeros_like(state.eta) if reta is None else reta
+            phi, rate = jax.jvp(potential, (state.X, state.eta), (rX, reta))
+        up = jnp.where(rate > 0, (self.control.v_max - phi) / rate, jnp.inf)
+        down = jnp.where(rate < 0, (phi - self.control.v_min) / -rate, jnp.inf)
+        return jnp.maximum(jnp.minimum(up, down), 0.0)
 
     def electrochemical_source(self, state, grid: Grid, mu):
         """``surface * j``: Li entering the solid through the electrolyte contact (U per time)."""
