@@ -84,7 +84,7 @@ class StepStats:
     energy: jnp.ndarray
     dt_smallest: jnp.ndarray
     dt_largest: jnp.ndarray
-    stopped: jnp.ndarray  # the loop ended at the stop event (or with it due within dt_min)
+    stopped: jnp.ndarray  # the loop ended at the stop event (or with it due within max(event_tol, dt_min))
 
 
 def _max_change(new, old):
