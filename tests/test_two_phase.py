@@ -7,6 +7,7 @@ nucleates at the contact and moves at the flux-balance speed."""
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from phasefield.constants import FARADAY, R_GAS
 from phasefield.electrochem import ButlerVolmer, Galvanostatic
@@ -46,6 +47,37 @@ def test_dilute_alpha_derivatives_split_and_potential():
     assert abs(float(KKS.voltage(KKS.chemical_potential(jnp.asarray(X15), 0.0))) - 1.5) < 1e-9
     oa, ob = KKS.grand_potentials(KKS.s1)
     assert abs(float(oa - ob)) < 1e-9 * abs(float(oa))
+
+
+def test_supersaturated_dilute_alpha_is_bounded_and_never_wins_over_beta():
+    """Above the coexistence point the dilute alpha is Henry's law's tangent parabola: X_alpha,
+    dX_alpha/dmu and f'' are continuous at Xa, beta's grand potential stays below alpha's for
+    every potential from the plateau down to 0 V vs Li/Li+ (Henry's law continued gives alpha
+    the lower one from ~90 mV past the plateau), and a cell part alpha, part beta holds at
+    most h Xb + (1 - h) Xa + O(d) Li at a cut-off of 0.01 V."""
+    RT = float(KKS.RT)
+    s1, Xa, Xb = float(KKS.s1), float(KKS.Xa), float(KKS.Xb)
+    for eps in (1e-6, -1e-6):
+        mu = jnp.asarray(s1 + eps * RT)
+        (xa, _), chi = KKS.phase_compositions(mu), KKS.susceptibility(jnp.asarray(0.0), mu)
+        assert float(xa) == pytest.approx(Xa * (1 + eps), rel=1e-9)
+        assert float(chi) == pytest.approx(Xa / RT, rel=2e-6)
+    f2 = jax.grad(jax.grad(lambda x: KKS.density(x, 0.0)))
+    assert float(f2(jnp.asarray(Xa * (1 + 1e-7)))) == pytest.approx(float(f2(jnp.asarray(Xa * (1 - 1e-7)))), rel=1e-5)
+    d = jnp.linspace(1.0, FARADAY * 0.38, 400)  # plateau (0.38 V) to 0 V
+    oa, ob = KKS.grand_potentials(s1 + d)
+    assert bool(jnp.all(ob < oa))
+    henry = -s1 * Xa - RT * (Xa * jnp.exp(d / RT) - Xa)  # Henry's law continued
+    assert float(d[jnp.argmax(ob > henry)]) < FARADAY * 0.1
+    # a rim cell two-thirds beta at the 0.01 V cut-off: X follows from mu and stays below Xb
+    mu = jnp.asarray(s1 + FARADAY * 0.37)
+    h = float(interpolation(jnp.asarray(0.7)))
+    xa, xb = KKS.phase_compositions(mu)
+    assert h * float(xb) + (1 - h) * float(xa) < 0.55
+    X = jnp.asarray([0.3, 0.5, 0.6])
+    np.testing.assert_allclose(KKS.phase_compositions(KKS.chemical_potential(X, jnp.asarray(0.7)))[1] * h
+                               + KKS.phase_compositions(KKS.chemical_potential(X, jnp.asarray(0.7)))[0] * (1 - h),
+                               X, rtol=1e-12)
 
 
 def _slab(current=10.0, n=48):

@@ -41,10 +41,24 @@ the same coexistence point:
     X_alpha(mu) = Xa exp((mu - s1) / R T),   omega_alpha = -s1 Xa - R T (X_alpha - Xa)
 
 (``V = V1 - (R T / F) ln(X / Xa)``: 1.5 V at ``X = Xa e^-43.6``; curvature ``R T / Xa =
-5.2e4 J/mol`` at Xa, against ``A ~ 5e3`` of the quartic). The split then has no closed form:
-``h X_beta(mu) + (1 - h) X_alpha(mu) = X`` is increasing and convex in mu and is solved per
-cell by Newton's method from above (monotone convergence), with one last Newton step on the
-traced inputs so that derivatives follow the implicit function theorem. X is held at
+5.2e4 J/mol`` at Xa, against ``A ~ 5e3`` of the quartic). Henry's law holds below the
+coexistence point only: above it (supersaturated alpha, ``mu > s1``) the alpha branch is its
+tangent parabola there, of the same curvature (f'' continuous at Xa):
+
+    f_alpha(X) = s1 (X - Xa) + R T (X - Xa)^2 / (2 Xa)          (X > Xa)
+    X_alpha(mu) = Xa (1 + (mu - s1) / R T),   omega_alpha = -s1 Xa - Xa d - Xa d^2 / (2 R T)
+
+with ``d = mu - s1``. Continued as Henry's law, alpha would hold ``Xa e^(d / RT)`` (five times
+Xa at 40 mV past the plateau) and its grand potential would fall below beta's from
+d ~ 8 kJ/mol (~90 mV) on: a cell part alpha, part beta would then turn back to alpha and
+take up Li without bound during a lithiation (seen at X = 1.1 in a rim cell of a 3D
+electrode). With the parabola, ``omega_beta - omega_alpha = -(Xb - Xa) d + d^2 (Xa / RT -
+1 / B) / 2 < 0`` for all ``0 < d < 4.7e4 J/mol``, i.e. beta is the stable phase at every
+potential above 0 V vs Li/Li+ past the plateau. The split then has no closed form:
+``h X_beta(mu) + (1 - h) X_alpha(mu) = X`` is increasing and convex in mu (exponential, then
+linear) and is solved per cell by Newton's method from above (monotone convergence), with
+one last Newton step on the traced inputs so that derivatives follow the implicit function
+theorem. X is held at
 ``>= 1e-30`` in the solve (as the single-field dilute term does; the stepper rejects X < 0). The density is
 ``f = h omega_beta + (1 - h) omega_alpha + mu X + W g(phi)``, so ``df/dX = mu`` and
 ``df/dphi = h' (omega_beta - omega_alpha) + W g'`` by autodiff as for the parabolas.
@@ -115,17 +129,25 @@ class TwoPhaseEnergy:
         """``h(phi)``, at phi clipped to [0, 1] for the dilute alpha (its split needs h in [0, 1])."""
         return interpolation(jnp.clip(phi, 0.0, 1.0)) if self.alpha == "dilute" else interpolation(phi)
 
+    def _dilute_alpha(self, d):
+        """``(X_alpha, dX_alpha/dd)`` of the dilute alpha at ``d = mu - s1``: Henry's law for
+        ``d <= 0``, its tangent (the parabola of curvature RT/Xa) above (module docstring)."""
+        below = d <= 0.0
+        henry = self.Xa * jnp.exp(jnp.where(below, d, 0.0) / self.RT)
+        X_alpha = jnp.where(below, henry, self.Xa * (1.0 + d / self.RT))
+        return X_alpha, jnp.where(below, henry, self.Xa) / self.RT
+
     def susceptibility(self, phi, mu=None):
         """``chi = dX/dmu`` at fixed phi (mol/J); the dilute alpha phase needs ``mu``."""
         h = self.phase_weight(phi)
         if self.alpha == "dilute":
-            return h / self.B + (1.0 - h) * self.phase_compositions(mu)[0] / self.RT
+            return h / self.B + (1.0 - h) * self._dilute_alpha(mu - self.s1)[1]
         return h / self.B + (1.0 - h) / self.A
 
     def _split_residual(self, d, X, h):
         """``G(d) = h X_beta + (1 - h) X_alpha - X`` at ``mu = s1 + d`` and ``dG/dd``."""
-        Xa_d = self.Xa * jnp.exp(d / self.RT)
-        return h * (self.Xb + d / self.B) + (1.0 - h) * Xa_d - X, h / self.B + (1.0 - h) * Xa_d / self.RT
+        Xa_d, dXa_d = self._dilute_alpha(d)
+        return h * (self.Xb + d / self.B) + (1.0 - h) * Xa_d - X, h / self.B + (1.0 - h) * dXa_d
 
     def _dilute_potential(self, X, h):
         """``d = mu - s1`` solving the split (module docstring) for the dilute alpha phase."""
@@ -133,7 +155,8 @@ class TwoPhaseEnergy:
         X = jnp.maximum(X, tiny)  # X <= 1e-30 is held there, as in the single-field energy
         # each phase alone holding X bounds d from above: G >= 0 there, and Newton on an
         # increasing convex G from such a point decreases monotonically to the root
-        d_alpha = self.RT * jnp.log(X / jnp.maximum((1.0 - h) * self.Xa, tiny))
+        r = X / jnp.maximum((1.0 - h) * self.Xa, tiny)
+        d_alpha = self.RT * jnp.where(r > 1.0, r - 1.0, jnp.log(jnp.minimum(r, 1.0)))
         d_beta = jnp.where(h > 0, self.B * (X / jnp.where(h > 0, h, 1.0) - self.Xb), jnp.inf)
         X0, h0 = lax.stop_gradient(X), lax.stop_gradient(h)
         d0 = lax.stop_gradient(jnp.minimum(d_alpha, d_beta))
@@ -170,14 +193,16 @@ class TwoPhaseEnergy:
     def phase_compositions(self, mu):
         """``(X_alpha, X_beta)`` at the diffusion potential ``mu``."""
         if self.alpha == "dilute":
-            return self.Xa * jnp.exp((mu - self.s1) / self.RT), self.Xb + (mu - self.s1) / self.B
+            return self._dilute_alpha(mu - self.s1)[0], self.Xb + (mu - self.s1) / self.B
         return self.Xa + (mu - self.s1) / self.A, self.Xb + (mu - self.s1) / self.B
 
     def grand_potentials(self, mu):
         """``(omega_alpha, omega_beta)`` in J/mol."""
         d = mu - self.s1
         if self.alpha == "dilute":
-            omega_a = -self.s1 * self.Xa - self.RT * (self.phase_compositions(mu)[0] - self.Xa)
+            up = jnp.maximum(d, 0.0)
+            omega_a = jnp.where(d <= 0.0, -self.s1 * self.Xa - self.RT * (self._dilute_alpha(d)[0] - self.Xa),
+                                -self.s1 * self.Xa - self.Xa * up - 0.5 * self.Xa * up**2 / self.RT)
         else:
             omega_a = -mu * self.Xa - 0.5 * d**2 / self.A
         omega_b = -self.s1 * self.Xa - d * self.Xb - 0.5 * d**2 / self.B
