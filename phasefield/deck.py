@@ -110,6 +110,8 @@ PROBLEM_SECTIONS["lial_particle"] = {
         "radius": Field("length", REQUIRED, minimum=0.0),
         "electrolyte_gap": Field("length", None, minimum=0.0),
         "psi_cut": Field(default=0.0, minimum=0.0, exclusive_minimum=False, maximum=0.5),
+        # "mirror": centred on the low walls across axis 0, half a disc / a quarter of a sphere
+        "symmetry": Field(kind="str", default="full", choices=("full", "mirror")),
     },
     # kind "single_field": X alone with the three-well energy; "two_phase": X and a phase field
     # (phasefield.models.two_phase) with the Allen-Cahn mobility, nucleation overpotential and

@@ -301,6 +301,9 @@ def _build_particle(config: RunConfig, dtype) -> Simulation:
     g, geo = config["grid"], config["geometry"]
     if g["bc"] == "slab":
         raise DeckError("grid.bc", "'slab' is for the lial_electrode problem; a particle box is \"noflux\"")
+    if geo["symmetry"] == "mirror" and g["bc"] != "noflux":
+        raise DeckError("geometry.symmetry", "a mirrored particle lies on the box walls, which must be "
+                        f"mirror planes: set grid.bc = \"noflux\", got {g['bc']!r}")
     grid = Grid.create(g["shape"], g["spacing"], g["bc"])
     energy, mobility = _lial_physics(config, grid, dtype)
     kinetics, control = _kinetics_and_control(config, energy, dtype)
@@ -309,11 +312,12 @@ def _build_particle(config: RunConfig, dtype) -> Simulation:
         if two_phase is not None:
             model, state = two_phase_particle_problem(
                 grid, geo["radius"], energy, mobility, kinetics, control, X0=config["initial"]["X"],
-                gap=geo["electrolyte_gap"], psi_cut=geo["psi_cut"], dtype=dtype, **two_phase)
+                gap=geo["electrolyte_gap"], psi_cut=geo["psi_cut"], dtype=dtype, symmetry=geo["symmetry"],
+                **two_phase)
         else:
             model, state = particle_problem(grid, geo["radius"], energy, mobility, kinetics, control,
                                             X0=config["initial"]["X"], gap=geo["electrolyte_gap"],
-                                            psi_cut=geo["psi_cut"], dtype=dtype)
+                                            psi_cut=geo["psi_cut"], dtype=dtype, symmetry=geo["symmetry"])
     except ValueError as err:
         raise DeckError("geometry.radius", str(err)) from None
     labels = np.where(np.asarray(model.domain.psi) >= 0.5, 0, -1)

@@ -10,6 +10,12 @@ it measures the same area as ``|grad psi|``, but the flux it deposits per unit o
 ``2 |grad psi| j``, stays bounded where psi -> 0: Li lands in the solid, not in the pore. The current density refers to the projected face area (product of the box
 lengths across axis 0; in 2D per um of depth).
 
+With ``symmetry = "mirror"`` the centre lies on the low walls of the axes across axis 0
+instead of mid-box: the no-flux walls are mirror planes of the problem, so the box holds half
+the disc (2D) or a quarter of the sphere (3D) and gives the whole particle's fields, potential
+and capacity per unit face area at a half or a quarter of the cells (and, for the direct
+linear solve, of the block size across axis 0).
+
 On a 1D grid the particle is planar: a slab of thickness 2R from ``x = gap``, psi = 1 in its
 cells and inactive cells outside, with the whole current entering through its first cell
 (``surface = 1/h`` there, area 1): the geometry of a thin film or of one particle's path from
@@ -29,16 +35,27 @@ from phasefield.models.coupled import PhaseFieldModel
 from phasefield.state import State
 
 
+SYMMETRIES = ("full", "mirror")
+
+
 def particle_domain(grid: Grid, radius: float, gap: float, width: float, psi_cut: float = 0.0,
-                    dtype=jnp.float64) -> Domain:
+                    dtype=jnp.float64, symmetry: str = "full") -> Domain:
     """psi, active surface and face area for one particle touching the electrolyte; cells with
-    ``psi < psi_cut`` are inactive (``phasefield.domain``)."""
+    ``psi < psi_cut`` are inactive (``phasefield.domain``). ``symmetry``: ``"full"`` (centred
+    across axis 0) or ``"mirror"`` (centred on the low walls across axis 0, which must be
+    no-flux: half a disc, a quarter of a sphere; module docstring)."""
+    if symmetry not in SYMMETRIES:
+        raise ValueError(f"symmetry must be one of {SYMMETRIES}; got {symmetry!r}")
+    mirror = symmetry == "mirror" and grid.ndim > 1
+    if mirror and any(b != "noflux" for b in grid.bc[1:]):
+        raise ValueError("a mirrored particle needs no-flux walls across axis 0 (bc = \"noflux\")")
     coords = grid.coordinates()
-    centre = [gap + radius] + [L / 2 for L in grid.lengths[1:]]
-    if gap + 2 * radius > grid.lengths[0] or 2 * radius > min(grid.lengths[1:], default=np.inf):
+    centre = [gap + radius] + [0.0 if mirror else L / 2 for L in grid.lengths[1:]]
+    across = radius if mirror else 2 * radius
+    if gap + 2 * radius > grid.lengths[0] or across > min(grid.lengths[1:], default=np.inf):
         raise ValueError(
-            f"the particle (radius {radius} um after a gap of {gap} um) does not fit in the box "
-            f"{grid.lengths} um"
+            f"the particle (radius {radius} um after a gap of {gap} um{', mirrored' if mirror else ''}) "
+            f"does not fit in the box {grid.lengths} um"
         )
     if grid.ndim == 1:
         x = coords[0]
@@ -49,7 +66,11 @@ def particle_domain(grid: Grid, radius: float, gap: float, width: float, psi_cut
         return Domain.create(psi, surface, 1.0, psi_cut=max(psi_cut, 0.25), dtype=dtype)
     d = np.sqrt(sum((c - c0) ** 2 for c, c0 in zip(coords, centre))) - radius
     psi = 0.5 * (1.0 - np.tanh(2.0 * d / width))
-    grads = np.gradient(psi, *grid.spacing)  # 2D and 3D: 1D returned above
+    # 2D and 3D (1D returned above); a mirror wall takes the reflected cell as its ghost so the
+    # gradient there is the full particle's central difference
+    pad = [(0, 0)] + [(1 if mirror else 0, 0)] * (grid.ndim - 1)
+    grads = np.gradient(np.pad(psi, pad, mode="symmetric"), *grid.spacing)
+    grads = [g[tuple(slice(p, None) for p, _ in pad)] for g in grads]
     magnitude = np.sqrt(sum(g**2 for g in grads))
     surface = 2.0 * psi * magnitude * (coords[0] < gap + width)
     face_area = float(np.prod(grid.lengths[1:]))
@@ -58,11 +79,12 @@ def particle_domain(grid: Grid, radius: float, gap: float, width: float, psi_cut
 
 def particle_problem(grid: Grid, radius: float, energy, mobility, kinetics: ButlerVolmer, control,
                      X0: float = 0.02, gap: float | None = None, psi_cut: float = 0.0,
-                     dtype=jnp.float64):
-    """``(model, state)``: a particle of uniform Li atom fraction ``X0`` under ``control``."""
+                     dtype=jnp.float64, symmetry: str = "full"):
+    """``(model, state)``: a particle of uniform Li atom fraction ``X0`` under ``control``
+    (``symmetry``: ``particle_domain``)."""
     width = float(energy.delta)
     gap = 2 * width if gap is None else gap
-    domain = particle_domain(grid, radius, gap, width, psi_cut, dtype)
+    domain = particle_domain(grid, radius, gap, width, psi_cut, dtype, symmetry)
     model = PhaseFieldModel(FreeEnergy(energy, energy.kappa), mobility, domain=domain,
                             kinetics=kinetics, control=control)
     return model, State.create(jnp.full(grid.shape, X0, dtype=dtype), dt=1e-6)
@@ -92,14 +114,14 @@ def two_phase_particle_problem(grid: Grid, radius: float, energy, mobility, kine
                                X0: float = 0.02, gap: float | None = None, psi_cut: float = 0.0,
                                L: float = 1.0, nucleation_overpotential: float = 0.01,
                                nucleation_rate: float = 10.0, face_mobility: str = "geometric",
-                               dtype=jnp.float64):
+                               dtype=jnp.float64, symmetry: str = "full"):
     """``(model, state)`` of the same particle with the two-phase model of
     ``lial_two_phase_model``; phi starts from X (``phase_field_of``)."""
     from phasefield.models.two_phase import phase_field_of
 
     width = float(energy.delta)
     gap = 2 * width if gap is None else gap
-    domain = particle_domain(grid, radius, gap, width, psi_cut, dtype)
+    domain = particle_domain(grid, radius, gap, width, psi_cut, dtype, symmetry)
     model = lial_two_phase_model(energy, mobility, domain, kinetics, control, L, nucleation_overpotential,
                                  nucleation_rate, face_mobility, dtype)
     X = jnp.full(grid.shape, X0, dtype=dtype)
