@@ -38,6 +38,7 @@ import phasefield  # noqa: F401  (float64)
 from phasefield.deck import load_deck
 from phasefield.io.checkpoint import save_checkpoint
 from phasefield.protocol import run_protocol
+from phasefield.run import SimulationError
 from phasefield.setup import build
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,6 +116,8 @@ def main(argv=None):
         record["ended_by"] = "protocol"
     except WallLimit:
         record["ended_by"] = "wall limit"
+    except SimulationError as err:  # the record keeps the rows so far and why the run stopped
+        record["ended_by"] = f"failed: {err}"
     rows = record["rows"]
     lith = [r for r in rows if r["step"] == 0]
     q_lith = lith[-1]["capacity_mAh_per_cm2"] if lith else 0.0

@@ -18,7 +18,7 @@ REDUCED = {
     "lial_reaction_3d": ["grid.shape=[12,12,12]", "initial.radius=\"15 nm\"", "run.t_end=\"0.05 us\"", "output.count=3"],
     "lial_particle_2d": ["run.t_end=\"0.05 s\"", "output.count=3"],
     "lial_particle_cycle_2d": ["run.t_end=\"0.05 s\"", "output.count=3"],
-    "lial_particle_3d": ["grid.shape=[24,16,16]", "geometry.radius=\"0.35 um\"", "run.t_end=\"0.02 s\"",
+    "lial_particle_3d": ["grid.shape=[24,10,10]", "geometry.radius=\"0.4 um\"", "run.t_end=\"0.02 s\"",
                          "output.count=3"],
     "lial_gitt_2d": ["run.t_end=\"0.05 s\"", "protocol.pulse=\"0.05 s\"", "output.count=3"],
     "lial_particle_1d": ["run.t_end=\"0.05 s\"", "output.count=3"],
@@ -39,6 +39,7 @@ REDUCED = {
     "lial_electrode_3d": ["grid.shape=[20,16,16]", "grid.spacing=\"0.5 um\"", "geometry.radius_mean=\"1.2 um\"",
                           "geometry.radius_std=\"0.1 um\"", "energy.delta=\"1.5 um\"",
                           "geometry.electrolyte_gap=\"1.5 um\"", "run.t_end=\"0.02 s\"", "output.count=3"],
+    "lial_electrode_3d_cycle": ["grid.shape=[20,12,12]", "run.t_end=\"0.02 s\"", "output.count=3"],
     "pfhub1a": ["grid.shape=[40,40]", "run.t_end=20", "output.count=3"],
 }
 
