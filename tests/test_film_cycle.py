@@ -116,7 +116,7 @@ def test_deck_keys_reach_the_model():
     names = [s.name for s in sim.steps]
     assert names[:2] == ["pulse 1", "relaxation 1"] and names[8:10] == ["return pulse 1", "return relaxation 1"]
     assert [s.cutoff for s in sim.steps if s.kind == "current"] == [0.01] * 4 + [1.5] * 4
-    default = build(load_deck(ROOT / "inputs/lial_particle_cycle_2d.toml"))
+    default = build(load_deck(ROOT / "inputs/lial_particle_2d.toml"))  # neither key set
     assert float(default.stepper.integrator.model.energy.chemical.T_dilute) == 0.0
     assert float(default.stepper.integrator.model.kinetics.gamma) == 0.0
 

@@ -58,11 +58,12 @@ def test_gitt_deck_runs_its_steps_and_resumes_exactly(tmp_path):
 
 def test_cycle_deck_lithiates_then_delithiates(tmp_path):
     out = tmp_path / "cyc"
-    sets = ["run.t_end=\"0.04 s\"", "protocol.max_step=\"0.02 s\"", "output.count=2", "output.fields=[\"X\"]"]
+    sets = ["run.t_end=\"0.04 s\"", "protocol.max_step=\"0.02 s\"", "protocol.rest=\"30 s\"", "output.count=2",
+            "output.fields=[\"X\"]"]
     assert _run("lial_particle_cycle_2d.toml", out, sets) == EXIT_OK
     rows = _rows(out)
     assert [r["protocol_step"] for r in rows] == ["start"] + ["lithiation 1"] * 2 + ["rest after lithiation 1"] * 2
-    # the deck's 30 s rest is cut by t_end: the run ends at 0.04 s
+    # a 30 s rest is cut by t_end: the run ends at 0.04 s
     cap = [float(r["capacity_mAh_per_cm2"]) for r in rows]
     assert cap[2] == pytest.approx(10.0 * 0.02 / 3.6e4, rel=1e-6) and cap[4] == pytest.approx(cap[2], rel=1e-9)
     out2 = tmp_path / "cyc2"
