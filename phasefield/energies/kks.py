@@ -200,9 +200,10 @@ class TwoPhaseEnergy:
         """``(omega_alpha, omega_beta)`` in J/mol."""
         d = mu - self.s1
         if self.alpha == "dilute":
+            # -int X_alpha dmu from the plateau; the parabola above Xa adds -Xa d^2 / (2 RT)
             up = jnp.maximum(d, 0.0)
-            omega_a = jnp.where(d <= 0.0, -self.s1 * self.Xa - self.RT * (self._dilute_alpha(d)[0] - self.Xa),
-                                -self.s1 * self.Xa - self.Xa * up - 0.5 * self.Xa * up**2 / self.RT)
+            omega_a = (-self.s1 * self.Xa - self.RT * (self._dilute_alpha(d)[0] - self.Xa)
+                       - 0.5 * self.Xa * up**2 / self.RT)
         else:
             omega_a = -mu * self.Xa - 0.5 * d**2 / self.A
         omega_b = -self.s1 * self.Xa - d * self.Xb - 0.5 * d**2 / self.B
