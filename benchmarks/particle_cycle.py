@@ -98,7 +98,9 @@ def main(argv=None):
     ap.add_argument("--set", action="append", default=[], help="deck override KEY=VALUE (repeatable)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks/results/particle_cycle.json"))
     args = ap.parse_args(argv)
+    grid = build(load_deck(args.deck, args.set)).grid
     record = {"deck": os.path.relpath(args.deck, ROOT), "overrides": args.set,
+              "grid": {"shape": list(grid.shape), "spacing_um": list(grid.spacing)},
               "machine": f"{platform.machine()} CPU x{os.cpu_count()}, jax {jax.__version__}, float64", "runs": []}
     for scale in (float(s) for s in args.alpha_scale.split(",")):
         run = cycle(args.deck, scale, args.outputs, args.set)
