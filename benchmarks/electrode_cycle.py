@@ -18,9 +18,13 @@ the cycle completed, and the wall time spent computing the per-output observable
 
     python benchmarks/electrode_cycle.py [--model two_phase|single_field] [--x 0]
         [--wall-max 1500] [--outputs 200] [--set KEY=VALUE ...] [--out FILE] [--checkpoint DIR]
+        [--resume FILE]
 
 ``--checkpoint DIR`` writes the state at every output (``phasefield.io.checkpoint``) for
-diagnostics on the states a run passes through.
+diagnostics on the states a run passes through. ``--resume FILE`` starts from such a checkpoint
+written at the end of a protocol step (a cut-off) and runs the steps after it, e.g. the same
+delithiation from one lithiated state under other integrator settings; the rows and the
+summary then continue the checkpointed run's (its row is the first).
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ import jax
 
 import phasefield  # noqa: F401  (float64)
 from phasefield.deck import load_deck
-from phasefield.io.checkpoint import save_checkpoint
+from phasefield.io.checkpoint import load_checkpoint, save_checkpoint
 from phasefield.protocol import run_protocol
 from phasefield.run import SimulationError
 from phasefield.setup import build
@@ -66,6 +70,8 @@ def main(argv=None):
     ap.add_argument("--set", action="append", default=[], help="deck override KEY=VALUE (repeatable)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks/results/electrode_cycle.json"))
     ap.add_argument("--checkpoint", default=None, help="write the state at every output into this folder")
+    ap.add_argument("--resume", default=None,
+                    help="a --checkpoint file written at the end of a protocol step: run the steps after it")
     args = ap.parse_args(argv)
 
     overrides = [f"initial.x_ratio={args.x}", 'protocol.type="cycle"', 'run.t_end="10 h"']
@@ -105,14 +111,25 @@ def main(argv=None):
         if row["wall_s"] > args.wall_max:
             raise WallLimit
 
-    state, records = sim.state, []
+    state, records, first = sim.state, [], 0
+    if args.resume:
+        state, row = load_checkpoint(args.resume, like=sim.state)
+        first = row["step"] + 1
+        record["resumed_from"] = {"file": args.resume, "t_s": row["t_s"], "step": row["step"]}
+        record["rows"].append(row)
+        record["steps"] += [{"kind": sim.steps[i].name or sim.steps[i].kind, "reason": "cutoff", "resumed": True}
+                            for i in range(first)]
+    steps = sim.steps[first:]
+
+    def on_step(rec):
+        record["steps"].append({"kind": rec.kind, "t_start": rec.t_start, "t_end": rec.t_end, "reason": rec.reason,
+                                "accepted": rec.accepted, "rejected": rec.rejected})
+
     try:
-        state, records = run_protocol(sim.stepper, sim.state, sim.steps, outputs_per_step=args.outputs,
-                                      callback=callback, max_steps_per_output=10_000_000,
-                                      on_step=lambda rec: record["steps"].append(
-                                          {"kind": rec.kind, "t_start": rec.t_start, "t_end": rec.t_end,
-                                           "reason": rec.reason, "accepted": rec.accepted,
-                                           "rejected": rec.rejected}))
+        state, records = run_protocol(sim.stepper, state, steps, outputs_per_step=args.outputs,
+                                      callback=lambda s, stats, i: callback(s, stats, i + first),
+                                      max_steps_per_output=10_000_000, on_step=on_step,
+                                      dt_restart=float(sim.state.dt))
         record["ended_by"] = "protocol"
     except WallLimit:
         record["ended_by"] = "wall limit"
