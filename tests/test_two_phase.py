@@ -340,3 +340,51 @@ def test_a_drained_surface_cell_stays_nonnegative_and_the_current_balance_holds(
             assert float(jnp.min(trial.X)) > 0.0
             assert float(trial.X[first]) >= 0.999 * FLOOR_SHARE * X_surface
             assert abs((amount(trial) - amount(s)) / (-FLUX * dt) - 1.0) < 1e-6
+
+
+def test_a_trace_of_beta_in_a_drained_cell_keeps_its_potential_finite_and_a_rest_runs():
+    """A drained surface cell that keeps a trace of beta (phi = 0.02, h = 8e-5) and less Li
+    than h Xb: with beta's parabola continued, its equilibrium potential was ~13 V past the
+    plateau and at open circuit it exchanged ~1e54 A/m^2 with the other surface cells (the
+    rest after a particle's delithiation collapsed at its first step). Beta drains as an
+    ideal solution more than 0.5 V past the plateau (``phasefield.energies.kks``), so the
+    cell sits at 0.94 V, states within 0.5 V of the plateau are unchanged, and the rest
+    runs, conserving Li."""
+    d_s = -FARADAY * 0.5
+    d = jnp.linspace(d_s, 0.0, 101)
+    X_alpha, X_beta = KKS.phase_compositions(KKS.s1 + d)
+    np.testing.assert_allclose(X_beta, KKS.Xb + d / KKS.B, rtol=1e-14)  # the parabola above d_s
+    oa, ob = KKS.grand_potentials(KKS.s1 + d)
+    np.testing.assert_allclose(ob, -KKS.s1 * KKS.Xa - d * KKS.Xb - 0.5 * d**2 / KKS.B, rtol=1e-14)
+    # continuous at d_s, X_beta = -d omega_beta / d mu below it
+    below = KKS.s1 + d_s * (1 + jnp.asarray([1e-9, 1e-3, 0.1, 1.0]))
+    np.testing.assert_allclose(KKS.phase_compositions(below)[1][0], X_beta[0], rtol=1e-7)
+    np.testing.assert_allclose(KKS.grand_potentials(below)[1][0], ob[0], rtol=1e-7)
+    np.testing.assert_allclose(jax.vmap(jax.grad(lambda m: KKS.grand_potentials(m)[1]))(below),
+                               -KKS.phase_compositions(below)[1], rtol=1e-10)
+    # the drained cell with a trace of beta: V from both phases' ideal laws
+    phi, X = jnp.asarray(0.02), jnp.asarray(3.8e-6)
+    h = float(interpolation(phi))
+    RT = R_GAS * 298.15
+    X_s = float(KKS.Xb) + d_s / float(KKS.B)
+    expected = 0.38 - RT / FARADAY * np.log(3.8e-6 / (h * X_s * np.exp(-d_s / RT) + (1 - h) * float(KKS.Xa)))
+    V = float(KKS.voltage(KKS.chemical_potential(X, phi)))
+    assert abs(V - expected) < 1e-9 and 0.9 < V < 1.0
+    # a rest from a beta film whose surface cells are drained, some with a trace of beta
+    grid = Grid.create((24, 24), 0.05, "noflux")
+    kin = ButlerVolmer(*(jnp.asarray(v) for v in (10.0, 0.5, 0.5, 298.15, 1e-5)))
+    model, state = two_phase_particle_problem(grid, 0.4, LIAL, lial_mobility(), kin, Galvanostatic(jnp.asarray(0.0)),
+                                              psi_cut=0.1, face_mobility="arithmetic")
+    surface = np.asarray(model.domain.surface) > 0
+    trace = surface & (np.add.outer(np.arange(24), np.arange(24)) % 2 == 0)
+    X0 = jnp.where(surface, jnp.where(trace, 3.8e-6, 1e-9), 0.48)
+    phi0 = jnp.where(surface, jnp.where(trace, 0.02, 0.0), 1.0)
+    s = replace(state, X=X0, eta=phi0[None], dt=jnp.asarray(1e-9))
+    V_eq = model.equilibrium_voltage(model.driving_forces(s, grid)[0])
+    assert surface.sum() >= 2 and float(jnp.max(jnp.where(surface, V_eq, 0.0))) < 1.0
+    amount = lambda st: float(grid.integrate(model.conserved(st)))  # noqa: E731
+    rested, stats = advance_to(_stepper(model, grid), s, 1.0, 100_000)
+    assert not bool(stats.failed) and float(rested.t) == pytest.approx(1.0)
+    assert abs(amount(rested) / amount(s) - 1.0) < 1e-10
+    # the drained cells took Li back from the beta behind them
+    assert float(jnp.min(jnp.where(surface, rested.X, 1.0))) > 1e-6

@@ -64,6 +64,24 @@ theorem. X is held at
 ``df/dphi = h' (omega_beta - omega_alpha) + W g'`` by autodiff as for the parabolas.
 h is evaluated at phi clipped to [0, 1].
 
+Drained beta (``alpha="dilute"``): beta's parabola is so stiff that its composition moves by
+only ``1/B`` per J/mol (0.0034 per 100 mV), so a cell with a trace of beta (``h ~ 1e-4``
+left in a drained surface cell) holding less Li than ``h Xb`` puts ``mu`` where X_beta has
+fallen to ``X/h``: 13 V past the plateau for ``h = 8e-5``, ``X = 3.8e-6`` (seen at the 1.5 V
+cut-off of a particle's delithiation). At open circuit such a cell exchanged 1e54 A/m^2
+with its neighbours through the electrolyte, and no step could follow. Beta is a solid
+solution only near Xb; more than ``V_DRAINED = 0.5 V`` past the plateau (``d < d_s = -F
+V_DRAINED``, ``X_s = Xb + d_s / B = 0.470``) its composition falls as an ideal solution's:
+
+    X_beta(mu) = X_s exp((d - d_s) / RT),   omega_beta = omega_beta(d_s) - RT (X_beta - X_s)    (d < d_s)
+
+continuous in X_beta and omega_beta (so in mu and f; ``f''`` jumps at d_s). A trace of beta
+then holds its Li like alpha does (the cell above: 0.94 V), and nothing changes in any state
+less than 0.5 V past the plateau. The split's ``G`` is no longer convex across d_s (its
+slope drops there): where the root lies below it (``G(d_s) >= 0``) both phases are
+exponential in d with the same RT and the root is ``d = RT ln(X / (h X_s e^(-d_s/RT) + (1 -
+h) Xa))``; elsewhere the Newton solve starts from above as before.
+
 Not included: the Li-metal well of the single-field energy (Li + Al particle mixtures).
 """
 
@@ -77,6 +95,7 @@ from phasefield._pytree import pytree, static
 from phasefield.constants import FARADAY, R_GAS
 
 NEWTON_ITERATIONS = 30
+V_DRAINED = 0.5  # V past the plateau below which a dilute-alpha energy's beta drains as an ideal solution
 
 
 def interpolation(phi):
@@ -141,13 +160,33 @@ class TwoPhaseEnergy:
         """``chi = dX/dmu`` at fixed phi (mol/J); the dilute alpha phase needs ``mu``."""
         h = self.phase_weight(phi)
         if self.alpha == "dilute":
-            return h / self.B + (1.0 - h) * self._dilute_alpha(mu - self.s1)[1]
+            d = mu - self.s1
+            return h * self._beta(d)[1] + (1.0 - h) * self._dilute_alpha(d)[1]
         return h / self.B + (1.0 - h) / self.A
 
-    def _split_residual(self, d, X, h):
+    @property
+    def _d_drained(self):
+        """``d_s = -F V_DRAINED`` (J/mol): below it the dilute-alpha energy's beta drains as
+        an ideal solution (module docstring)."""
+        return -FARADAY * V_DRAINED
+
+    def _beta(self, d, low=None):
+        """``(X_beta, dX_beta/dd)`` at ``d = mu - s1``: beta's parabola, and for the dilute
+        alpha below ``d_s`` (or where ``low`` says) the ideal solution through its point there."""
+        linear = self.Xb + d / self.B
+        if self.alpha != "dilute":
+            return linear, jnp.ones_like(d) / self.B
+        d_s = self._d_drained
+        X_s = self.Xb + d_s / self.B
+        low = d < d_s if low is None else low
+        ideal = X_s * jnp.exp(jnp.minimum(d - d_s, 0.0) / self.RT)
+        return jnp.where(low, ideal, linear), jnp.where(low, ideal / self.RT, 1.0 / self.B)
+
+    def _split_residual(self, d, X, h, low=None):
         """``G(d) = h X_beta + (1 - h) X_alpha - X`` at ``mu = s1 + d`` and ``dG/dd``."""
         Xa_d, dXa_d = self._dilute_alpha(d)
-        return h * (self.Xb + d / self.B) + (1.0 - h) * Xa_d - X, h / self.B + (1.0 - h) * dXa_d
+        Xb_d, dXb_d = self._beta(d, low)
+        return h * Xb_d + (1.0 - h) * Xa_d - X, h * dXb_d + (1.0 - h) * dXa_d
 
     def _dilute_potential(self, X, h):
         """``d = mu - s1`` solving the split (module docstring) for the dilute alpha phase."""
@@ -159,14 +198,20 @@ class TwoPhaseEnergy:
         d_alpha = self.RT * jnp.where(r > 1.0, r - 1.0, jnp.log(jnp.minimum(r, 1.0)))
         d_beta = jnp.where(h > 0, self.B * (X / jnp.where(h > 0, h, 1.0) - self.Xb), jnp.inf)
         X0, h0 = lax.stop_gradient(X), lax.stop_gradient(h)
-        d0 = lax.stop_gradient(jnp.minimum(d_alpha, d_beta))
+        # the root lies below d_s where G(d_s) >= 0; there both phases are exponential in d
+        # with the same RT and the root is in closed form
+        d_s = self._d_drained
+        low = self._split_residual(jnp.full_like(X0, d_s), X0, h0, low=True)[0] >= 0.0
+        X_s = self.Xb + d_s / self.B
+        d_low = self.RT * jnp.log(X0 / (h0 * X_s * jnp.exp(-d_s / self.RT) + (1.0 - h0) * self.Xa))
+        d0 = lax.stop_gradient(jnp.where(low, jnp.minimum(d_low, d_s), jnp.minimum(d_alpha, d_beta)))
 
         def newton(_, d):
-            G, dG = self._split_residual(d, X0, h0)
+            G, dG = self._split_residual(d, X0, h0, low)
             return d - G / dG
 
         d = lax.fori_loop(0, NEWTON_ITERATIONS, newton, d0)
-        G, dG = self._split_residual(d, X, h)  # traced: first derivatives of the root
+        G, dG = self._split_residual(d, X, h, low)  # traced: first derivatives of the root
         return d - G / dG
 
     def _offset(self, phi):
@@ -193,7 +238,7 @@ class TwoPhaseEnergy:
     def phase_compositions(self, mu):
         """``(X_alpha, X_beta)`` at the diffusion potential ``mu``."""
         if self.alpha == "dilute":
-            return self._dilute_alpha(mu - self.s1)[0], self.Xb + (mu - self.s1) / self.B
+            return self._dilute_alpha(mu - self.s1)[0], self._beta(mu - self.s1)[0]
         return self.Xa + (mu - self.s1) / self.A, self.Xb + (mu - self.s1) / self.B
 
     def grand_potentials(self, mu):
@@ -207,6 +252,11 @@ class TwoPhaseEnergy:
         else:
             omega_a = -mu * self.Xa - 0.5 * d**2 / self.A
         omega_b = -self.s1 * self.Xa - d * self.Xb - 0.5 * d**2 / self.B
+        if self.alpha == "dilute":  # drained beta: -int X_beta dmu continued below d_s
+            d_s = self._d_drained
+            X_s = self.Xb + d_s / self.B
+            at_s = -self.s1 * self.Xa - d_s * self.Xb - 0.5 * d_s**2 / self.B
+            omega_b = jnp.where(d < d_s, at_s - self.RT * (self._beta(d)[0] - X_s), omega_b)
         return omega_a, omega_b
 
     def voltage(self, mu):
