@@ -2,11 +2,11 @@
 the end of its first protocol step to the same end as the uninterrupted run (a reduced 2D
 electrode: 24 x 16 cells of 0.5 um, each half cycle capped at 20 s)."""
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
+from benchmark_module import load_benchmark
 
 ROOT = Path(__file__).resolve().parents[1]
 REDUCED = ["grid.shape=[24,16]", 'grid.spacing="0.5 um"', 'energy.delta="1.5 um"', 'geometry.radius_mean="1 um"',
@@ -14,15 +14,8 @@ REDUCED = ["grid.shape=[24,16]", 'grid.spacing="0.5 um"', 'energy.delta="1.5 um"
            'protocol.max_step="20 s"', "integrator.error_tol=1e-2"]
 
 
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_electrode_cycle", ROOT / "benchmarks" / "electrode_cycle.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_resumed_delithiation_matches_the_uninterrupted_cycle(tmp_path):
-    bench = _bench()
+    bench = load_benchmark("electrode_cycle")
     args = ["--deck", str(ROOT / "inputs" / "lial_electrode_2d.toml"), "--x", "0.5", "--outputs", "2",
             *[a for o in REDUCED for a in ("--set", o)]]
     bench.main([*args, "--checkpoint", str(tmp_path / "ck"), "--out", str(tmp_path / "whole.json")])

@@ -1,10 +1,10 @@
 """``benchmarks/network_reversibility.py`` continues a delithiation from its checkpoint to the
 same result as an uninterrupted run (reduced network of ``test_cli``: 24 x 24 cells of 0.5 um)."""
 
-import importlib.util
 from pathlib import Path
 
 import pytest
+from benchmark_module import load_benchmark
 from test_cli import REDUCED as CLI_REDUCED
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -12,15 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 REDUCED = [o for o in CLI_REDUCED["lial_network_2d"] if not o.startswith(("run.", "output."))]
 
 
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_network", ROOT / "benchmarks" / "network_reversibility.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_resumed_run_matches_an_uninterrupted_one(tmp_path):
-    bench = _bench()
+    bench = load_benchmark("network_reversibility")
     deck = str(ROOT / "inputs" / "lial_network_2d.toml")
     whole = bench.run_one(deck, 1.5, REDUCED, t_max=0.01, dt_out=0.005, wall_max=600.0,
                           checkpoints=tmp_path / "a")
