@@ -50,6 +50,13 @@ def beta_depths(X, psi, energy, grid, face: float) -> tuple[float, float]:
     return float(depth.min()), float(depth.max())
 
 
+def electrolyte_face(cfg) -> float:
+    """Position (um, along axis 0) of a particle deck's electrolyte face: its gap, by default
+    twice the interface width."""
+    gap = cfg["geometry"]["electrolyte_gap"]
+    return gap if gap is not None else 2 * cfg["energy"]["delta"]
+
+
 def cycle(deck: str, alpha_scale: float, outputs: int, extra: list[str]) -> dict:
     """Run the deck's protocol at ``alpha_scale`` x D_alpha; the record described above."""
     overrides = [f"mobility.alpha_diffusivity_scale={alpha_scale}", *extra]
@@ -58,8 +65,7 @@ def cycle(deck: str, alpha_scale: float, outputs: int, extra: list[str]) -> dict
     sim = build(cfg)
     model = sim.stepper.integrator.model
     energy, domain = model.energy, model.domain
-    geo = cfg["geometry"]
-    face = geo["electrolyte_gap"] if geo["electrolyte_gap"] is not None else 2 * cfg["energy"]["delta"]  # the default gap
+    face = electrolyte_face(cfg)
     rows = []
 
     def callback(state, stats, index):

@@ -40,7 +40,7 @@ from phasefield.io.checkpoint import load_checkpoint, save_checkpoint
 from phasefield.protocol import run_protocol
 from phasefield.setup import build
 
-from particle_cycle import beta_depths
+from particle_cycle import beta_depths, electrolyte_face
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = {
@@ -70,8 +70,7 @@ def delithiate(deck: str, lithiated, outputs: int, overrides: list[str]) -> dict
     cfg = load_deck(deck, overrides)
     sim = build(cfg)
     model = sim.stepper.integrator.model
-    geo = cfg["geometry"]
-    face = geo["electrolyte_gap"] if geo["electrolyte_gap"] is not None else 2 * cfg["energy"]["delta"]
+    face = electrolyte_face(cfg)
     state = replace(sim.state, X=lithiated.X, eta=lithiated.eta, t=lithiated.t, dt=lithiated.dt,
                     step=lithiated.step)
     q0 = sim.observe(state, sim.steps[0])["capacity_mAh_per_cm2"]

@@ -370,7 +370,7 @@ def test_a_trace_of_beta_in_a_drained_cell_keeps_its_potential_finite_and_a_rest
     expected = 0.38 - RT / FARADAY * np.log(3.8e-6 / (h * X_s * np.exp(-d_s / RT) + (1 - h) * float(KKS.Xa)))
     V = float(KKS.voltage(KKS.chemical_potential(X, phi)))
     assert abs(V - expected) < 1e-9 and 0.9 < V < 1.0
-    # a rest from a beta film whose surface cells are drained, some with a trace of beta
+    # a rest from a beta disc whose surface cells are drained, some with a trace of beta
     grid = Grid.create((24, 24), 0.05, "noflux")
     kin = ButlerVolmer(*(jnp.asarray(v) for v in (10.0, 0.5, 0.5, 298.15, 1e-5)))
     model, state = two_phase_particle_problem(grid, 0.4, LIAL, lial_mobility(), kin, Galvanostatic(jnp.asarray(0.0)),

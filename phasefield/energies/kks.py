@@ -165,10 +165,15 @@ class TwoPhaseEnergy:
         return h / self.B + (1.0 - h) / self.A
 
     @property
-    def _d_drained(self):
-        """``d_s = -F V_DRAINED`` (J/mol): below it the dilute-alpha energy's beta drains as
-        an ideal solution (module docstring)."""
-        return -FARADAY * V_DRAINED
+    def _drained(self):
+        """``(d_s, X_s)``: ``d_s = -F V_DRAINED`` (J/mol), below which the dilute-alpha
+        energy's beta drains as an ideal solution, and beta's composition there (module
+        docstring)."""
+        d_s = -FARADAY * V_DRAINED
+        return d_s, self.Xb + d_s / self.B
+
+    def _omega_beta_parabola(self, d):
+        return -self.s1 * self.Xa - d * self.Xb - 0.5 * d**2 / self.B
 
     def _beta(self, d, low=None):
         """``(X_beta, dX_beta/dd)`` at ``d = mu - s1``: beta's parabola, and for the dilute
@@ -176,8 +181,7 @@ class TwoPhaseEnergy:
         linear = self.Xb + d / self.B
         if self.alpha != "dilute":
             return linear, jnp.ones_like(d) / self.B
-        d_s = self._d_drained
-        X_s = self.Xb + d_s / self.B
+        d_s, X_s = self._drained
         low = d < d_s if low is None else low
         ideal = X_s * jnp.exp(jnp.minimum(d - d_s, 0.0) / self.RT)
         return jnp.where(low, ideal, linear), jnp.where(low, ideal / self.RT, 1.0 / self.B)
@@ -200,9 +204,8 @@ class TwoPhaseEnergy:
         X0, h0 = lax.stop_gradient(X), lax.stop_gradient(h)
         # the root lies below d_s where G(d_s) >= 0; there both phases are exponential in d
         # with the same RT and the root is in closed form
-        d_s = self._d_drained
+        d_s, X_s = self._drained
         low = self._split_residual(jnp.full_like(X0, d_s), X0, h0, low=True)[0] >= 0.0
-        X_s = self.Xb + d_s / self.B
         d_low = self.RT * jnp.log(X0 / (h0 * X_s * jnp.exp(-d_s / self.RT) + (1.0 - h0) * self.Xa))
         d0 = lax.stop_gradient(jnp.where(low, jnp.minimum(d_low, d_s), jnp.minimum(d_alpha, d_beta)))
 
@@ -251,12 +254,11 @@ class TwoPhaseEnergy:
                        - 0.5 * self.Xa * up**2 / self.RT)
         else:
             omega_a = -mu * self.Xa - 0.5 * d**2 / self.A
-        omega_b = -self.s1 * self.Xa - d * self.Xb - 0.5 * d**2 / self.B
+        omega_b = self._omega_beta_parabola(d)
         if self.alpha == "dilute":  # drained beta: -int X_beta dmu continued below d_s
-            d_s = self._d_drained
-            X_s = self.Xb + d_s / self.B
-            at_s = -self.s1 * self.Xa - d_s * self.Xb - 0.5 * d_s**2 / self.B
-            omega_b = jnp.where(d < d_s, at_s - self.RT * (self._beta(d)[0] - X_s), omega_b)
+            d_s, X_s = self._drained
+            omega_b = jnp.where(d < d_s, self._omega_beta_parabola(d_s) - self.RT * (self._beta(d)[0] - X_s),
+                                omega_b)
         return omega_a, omega_b
 
     def voltage(self, mu):
