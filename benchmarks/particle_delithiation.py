@@ -104,7 +104,9 @@ def main(argv=None):
     lith_path = Path(args.lithiated or Path(args.out).with_suffix("").as_posix() + "_lithiated.npz")
     t0 = time.perf_counter()
     lithiated = lithiated_state(args.deck, lith_path)
+    grid = build(load_deck(args.deck)).grid
     record = {"deck": os.path.relpath(args.deck, ROOT), "lithiated": os.path.relpath(lith_path, ROOT),
+              "grid": {"shape": list(grid.shape), "spacing_um": list(grid.spacing)},
               "lithiation_wall_s": time.perf_counter() - t0,
               "machine": f"{platform.machine()} CPU x{os.cpu_count()}, jax {jax.__version__}, float64",
               "variants": {}}
